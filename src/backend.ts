@@ -5,6 +5,7 @@
  * faster ones were skipped, is reported as one line instead of tfjs' banners.
  */
 import * as tf from "@tensorflow/tfjs";
+import { installWasmKernels } from "./wasm-kernels";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 
@@ -47,6 +48,7 @@ async function activate(name: BackendName): Promise<string | null> {
     const ok = await tf.setBackend(name);
     if (!ok) return "failed to initialise";
     await tf.ready();
+    if (name === "wasm") installWasmKernels();
     return null;
   } catch (err) {
     return `failed to initialise (${firstLine(err)})`;

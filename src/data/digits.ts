@@ -2,25 +2,11 @@
  * The UCI optical digits (1,797 images of 8×8 grey levels 0–16, 10 classes),
  * shipped in data/digits.csv.gz (CC BY 4.0, see data/README.md).
  */
-import * as fs from "fs";
 import * as path from "path";
 import { loadCsv } from "./csv";
 import { Dataset } from "./dataset";
 import { Prepared, prepare } from "./prepare";
-
-/** The project root: the nearest folder above this file holding package.json. */
-export function projectRoot(): string {
-  for (const start of [__dirname, process.cwd()]) {
-    let dir = start;
-    for (;;) {
-      if (fs.existsSync(path.join(dir, "package.json")) && fs.existsSync(path.join(dir, "src"))) return dir;
-      const up = path.dirname(dir);
-      if (up === dir) break;
-      dir = up;
-    }
-  }
-  return process.cwd();
-}
+import { projectRoot } from "../paths";
 
 export const DIGITS_PATH = path.join(projectRoot(), "data", "digits.csv.gz");
 

@@ -1,0 +1,304 @@
+/**
+ * Benchmark of training and distillation steps on every TensorFlow.js backend
+ * that loads here (`npm run bench`). Not a test: it prints one JSON object per
+ * line and case on stdout, progress on stderr.
+ *
+ * Each backend runs in its own child process (backends and kernel patches are
+ * process-wide), in this order: tensorflow (if tfjs-node loads), wasm with the
+ * kernel patches of src/wasm-kernels.ts, wasm without them
+ * (DISTILL_WASM_FAST=0), cpu. Before/after of the wasm patch is one command.
+ *
+ * Cases (random data from fixed seeds unless noted; Adam, as src/train/trainer.ts):
+ *   a  training step of an MLP 784-512-512-10, batch 256, cross-entropy
+ *   b  distillation step: teacher 784-512-512-10 forward + student 784-128-10
+ *      training step with distillationLoss (T = 4, α = 0.5)
+ *   c  the same step with the teacher's logits cached
+ *   d  plain cross-entropy training step of the same 784-128-10 student
+ *   e  one epoch of train() on the digits (student 64-16-10, batch 64, 1297
+ *      samples) distilled at T = 4 from cached teacher logits (includes
+ *      train()'s per-epoch evaluation on the 500 test samples)
+ *
+ * msPerStep is the median of the timed runs after warm-up (for e: one run =
+ * one epoch). gflops counts 2·m·n·k per matmul of a forward pass and 3× that
+ * for a training step (forward + two backward products).
+ *
+ * Env: BENCH_QUICK=1 for a ~30 s version; BENCH_BACKENDS=wasm,wasm-nofast,cpu,tensorflow
+ * to pick configurations.
+ */
+import { spawn } from "child_process";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../src/backend";
+import { loadDigits } from "../src/data/digits";
+import { crossEntropy, distillationLoss } from "../src/distill/losses";
+import { cacheTeacherOutputs } from "../src/distill/teachers";
+import { buildMlp } from "../src/models/mlp";
+import { train } from "../src/train/trainer";
+import { wasmKernelsInfo } from "../src/wasm-kernels";
+
+const QUICK = process.env.BENCH_QUICK === "1";
+
+interface Config {
+  label: string;
+  backend: "tensorflow" | "wasm" | "cpu";
+  env: Record<string, string>;
+}
+
+const CONFIGS: Config[] = [
+  { label: "tensorflow", backend: "tensorflow", env: {} },
+  { label: "wasm", backend: "wasm", env: { DISTILL_WASM_FAST: "1" } },
+  { label: "wasm-nofast", backend: "wasm", env: { DISTILL_WASM_FAST: "0" } },
+  { label: "cpu", backend: "cpu", env: {} },
+];
+
+function progress(msg: string): void {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+// ---------------------------------------------------------------- parent
+
+async function runParent(): Promise<void> {
+  const wanted = (process.env.BENCH_BACKENDS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const configs = wanted.length ? CONFIGS.filter((c) => wanted.includes(c.label)) : CONFIGS;
+  if (!configs.length) throw new Error(`BENCH_BACKENDS must name some of ${CONFIGS.map((c) => c.label).join(", ")}`);
+  const t0 = performance.now();
+  for (const c of configs) {
+    progress(`${c.label}: starting`);
+    const code = await new Promise<number>((resolve, reject) => {
+      const child = spawn(process.execPath, [...process.execArgv, __filename, "--child"], {
+        env: { ...process.env, ...c.env, DISTILL_BACKEND: c.backend, BENCH_CHILD_LABEL: c.label },
+        stdio: ["ignore", "inherit", "inherit"],
+      });
+      child.on("error", reject);
+      child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    });
+    if (code === SKIP_EXIT) progress(`${c.label}: skipped (backend not available)`);
+    else if (code !== 0) progress(`${c.label}: child exited with code ${code}`);
+  }
+  progress(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+// ---------------------------------------------------------------- child
+
+const SKIP_EXIT = 3;
+
+interface Timing {
+  msPerStep: number;
+  steps: number;
+  warmup: number;
+}
+
+/** Warm-up runs, then timed runs until `maxRuns`, or `budgetMs` has passed and `minRuns` are done. */
+function timeIt(fn: () => void, opts: { warmup: number; minRuns: number; maxRuns: number; budgetMs: number }): Timing {
+  for (let i = 0; i < opts.warmup; i++) fn();
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < opts.maxRuns && (times.length < opts.minRuns || performance.now() - start < opts.budgetMs)) {
+    const t = performance.now();
+    fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((x, y) => x - y);
+  const mid = times.length >> 1;
+  const median = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+  return { msPerStep: median, steps: times.length, warmup: opts.warmup };
+}
+
+async function timeItAsync(fn: () => Promise<void>, opts: { warmup: number; minRuns: number; maxRuns: number; budgetMs: number }): Promise<Timing> {
+  for (let i = 0; i < opts.warmup; i++) await fn();
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < opts.maxRuns && (times.length < opts.minRuns || performance.now() - start < opts.budgetMs)) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((x, y) => x - y);
+  const mid = times.length >> 1;
+  const median = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+  return { msPerStep: median, steps: times.length, warmup: opts.warmup };
+}
+
+/** Multiply-add FLOPs of one forward pass of an MLP with layer widths `dims` on `batch` rows. */
+function mlpForwardFlops(dims: number[], batch: number): number {
+  let f = 0;
+  for (let i = 0; i + 1 < dims.length; i++) f += 2 * batch * dims[i] * dims[i + 1];
+  return f;
+}
+
+type Step = () => void;
+
+/** One Adam training step of `model` on the loss; syncs on the loss value so the work is done when it returns. */
+function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, loss: (logits: tf.Tensor2D) => tf.Scalar, x: tf.Tensor2D): Step {
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  return () => {
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => loss(model.apply(x, { training: true }) as tf.Tensor2D), vars);
+      optimizer.applyGradients(grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
+      value.dataSync();
+    });
+  };
+}
+
+async function runChild(): Promise<void> {
+  const label = process.env.BENCH_CHILD_LABEL ?? "?";
+  let backendName: string;
+  try {
+    const choice = await initBackend({ log: false });
+    backendName = choice.name === "tensorflow" ? `tensorflow-${choice.device}` : choice.name;
+  } catch (err) {
+    progress(`${label}: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(SKIP_EXIT);
+  }
+  const info = wasmKernelsInfo();
+  const isWasm = tf.getBackend() === "wasm";
+  const wasmFast = isWasm && info.patched.length > 0;
+  const common = {
+    backend: backendName,
+    wasmFast,
+    ...(isWasm ? { wasmPatched: info.patched, wasmFilled: info.filled, wasmReplaced: info.replaced } : {}),
+    node: process.version,
+    tfjs: tf.version.tfjs,
+  };
+  const slow = tf.getBackend() === "cpu" || (isWasm && !wasmFast);
+  const big = QUICK
+    ? { warmup: 1, minRuns: slow ? 2 : 3, maxRuns: 30, budgetMs: slow ? 1500 : 1500 }
+    : { warmup: slow ? 1 : 3, minRuns: slow ? 3 : 5, maxRuns: 60, budgetMs: slow ? 4000 : 4000 };
+  const small = QUICK ? { warmup: 2, minRuns: 5, maxRuns: 200, budgetMs: 1000 } : { warmup: 5, minRuns: 10, maxRuns: 600, budgetMs: 5000 };
+
+  const results = new Map<string, number>();
+  const emit = (c: string, t: Timing, flops: number | null, extra: Record<string, unknown> = {}) => {
+    results.set(c, t.msPerStep);
+    const line = {
+      case: c,
+      ...common,
+      msPerStep: Number(t.msPerStep.toFixed(3)),
+      gflops: flops === null ? null : Number((flops / (t.msPerStep * 1e6)).toFixed(2)),
+      steps: t.steps,
+      warmup: t.warmup,
+      ...extra,
+    };
+    process.stdout.write(JSON.stringify(line) + "\n");
+    progress(`${label}: ${c} ${t.msPerStep.toFixed(1)} ms (${t.steps} runs)`);
+  };
+
+  const batch = 256;
+  const x = tf.randomNormal([batch, 784], 0, 1, "float32", 11) as tf.Tensor2D;
+  const y = tf.randomUniformInt([batch], 0, 10, 12) as tf.Tensor1D;
+  const T = 4;
+  const alpha = 0.5;
+  const bigDims = [784, 512, 512, 10];
+  const studentDims = [784, 128, 10];
+
+  // (a) big MLP, cross-entropy training step
+  {
+    const model = buildMlp({ inputDim: 784, hidden: [512, 512], outputDim: 10, seed: 1 });
+    const opt = tf.train.adam(1e-3);
+    const t = timeIt(trainStep(model, opt, (z) => crossEntropy(z, y), x), big);
+    emit("a-mlp784-512-512-10-ce-train", t, 3 * mlpForwardFlops(bigDims, batch), { batch });
+    opt.dispose();
+    model.dispose();
+  }
+
+  const teacher = buildMlp({ inputDim: 784, hidden: [512, 512], outputDim: 10, seed: 2 });
+  const teacherLogits = tf.tidy(() => teacher.apply(x, { training: false }) as tf.Tensor2D);
+  const studentFlops = 3 * mlpForwardFlops(studentDims, batch);
+
+  // (b) distillation step with the teacher's forward pass
+  {
+    const student = buildMlp({ inputDim: 784, hidden: [128], outputDim: 10, seed: 3 });
+    const opt = tf.train.adam(1e-3);
+    const vars = student.trainableWeights.map((w) => w.read() as tf.Variable);
+    const step: Step = () =>
+      tf.tidy(() => {
+        const tl = teacher.apply(x, { training: false }) as tf.Tensor2D;
+        const { value, grads } = tf.variableGrads(() => {
+          const logits = student.apply(x, { training: true }) as tf.Tensor2D;
+          return distillationLoss({ studentLogits: logits, teacherLogits: tl, labels: y, temperature: T, alpha }).total;
+        }, vars);
+        opt.applyGradients(grads as unknown as Parameters<typeof opt.applyGradients>[0]);
+        value.dataSync();
+      });
+    const t = timeIt(step, slow ? big : small);
+    emit("b-distill-teacher-forward", t, mlpForwardFlops(bigDims, batch) + studentFlops, { batch, temperature: T, alpha });
+    opt.dispose();
+    student.dispose();
+  }
+
+  // (c) and (d): the same student with cached teacher logits vs plain cross-entropy.
+  // Measured interleaved in rounds so that both see the same machine state.
+  {
+    const sC = buildMlp({ inputDim: 784, hidden: [128], outputDim: 10, seed: 3 });
+    const sD = buildMlp({ inputDim: 784, hidden: [128], outputDim: 10, seed: 3 });
+    const oC = tf.train.adam(1e-3);
+    const oD = tf.train.adam(1e-3);
+    const stepC = trainStep(sC, oC, (z) => distillationLoss({ studentLogits: z, teacherLogits, labels: y, temperature: T, alpha }).total, x);
+    const stepD = trainStep(sD, oD, (z) => crossEntropy(z, y), x);
+    const opts = slow ? big : small;
+    const rounds = QUICK ? 3 : 5;
+    const part = { ...opts, minRuns: Math.ceil(opts.minRuns / rounds), maxRuns: Math.ceil(opts.maxRuns / rounds), budgetMs: opts.budgetMs / rounds };
+    const tc: Timing[] = [];
+    const td: Timing[] = [];
+    for (let r = 0; r < rounds; r++) {
+      tc.push(timeIt(stepC, { ...part, warmup: r === 0 ? opts.warmup : 1 }));
+      td.push(timeIt(stepD, { ...part, warmup: r === 0 ? opts.warmup : 1 }));
+    }
+    const merge = (ts: Timing[]): Timing => {
+      const ms = ts.map((t) => t.msPerStep).sort((p, q) => p - q);
+      return { msPerStep: ms[ms.length >> 1], steps: ts.reduce((s, t) => s + t.steps, 0), warmup: opts.warmup };
+    };
+    const c = merge(tc);
+    const d = merge(td);
+    emit("c-distill-cached-teacher", c, studentFlops, { batch, temperature: T, alpha, ratioToD: Number((c.msPerStep / d.msPerStep).toFixed(3)) });
+    emit("d-student-ce-train", d, studentFlops, { batch });
+    oC.dispose();
+    oD.dispose();
+    sC.dispose();
+    sD.dispose();
+  }
+  teacherLogits.dispose();
+  teacher.dispose();
+  x.dispose();
+  y.dispose();
+
+  // (e) one epoch of the digits student with distillation through train()
+  {
+    const digits = loadDigits({ seed: 0 });
+    const trainT = digits.train.toTensors();
+    const testT = digits.test.toTensors();
+    const dTeacher = buildMlp({ inputDim: 64, hidden: [128], outputDim: 10, seed: 4 });
+    const cached = cacheTeacherOutputs(dTeacher, trainT.x, testT.x);
+    const student = buildMlp({ inputDim: 64, hidden: [16], outputDim: 10, seed: 5 });
+    const n = trainT.x.shape[0];
+    const nTest = testT.x.shape[0];
+    const epoch = async () => {
+      await train(
+        student,
+        { train: trainT, test: testT, teacherTrain: cached.train, teacherTest: cached.test },
+        { epochs: 1, batchSize: 64, learningRate: 1e-3, seed: 6, temperature: T, alpha },
+      );
+    };
+    const opts = QUICK ? { warmup: 1, minRuns: 3, maxRuns: 20, budgetMs: 1500 } : { warmup: 2, minRuns: 5, maxRuns: 40, budgetMs: 4000 };
+    const t = await timeItAsync(epoch, opts);
+    const flops = 3 * mlpForwardFlops([64, 16, 10], n) + mlpForwardFlops([64, 16, 10], nTest);
+    emit("e-digits-epoch-distill-T4", t, flops, { unit: "epoch", samples: n, batch: 64, batchesPerEpoch: Math.ceil(n / 64), temperature: T, alpha });
+    cached.dispose();
+    dTeacher.dispose();
+    student.dispose();
+    for (const d of [trainT, testT]) {
+      d.x.dispose();
+      d.y.dispose();
+    }
+  }
+}
+
+if (process.argv.includes("--child")) {
+  runChild().catch((err) => {
+    progress(`child failed: ${err instanceof Error ? err.stack : String(err)}`);
+    process.exit(1);
+  });
+} else {
+  runParent().catch((err) => {
+    progress(`failed: ${err instanceof Error ? err.stack : String(err)}`);
+    process.exit(1);
+  });
+}

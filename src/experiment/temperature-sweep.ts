@@ -1,0 +1,214 @@
+/**
+ * The temperature sweep: one teacher, one student architecture, the student
+ * trained on hard labels alone and distilled at each temperature, over
+ * several seeds and several data/budget settings, every variant of a setting
+ * with the same budget (same rows, epochs, batch size and learning rate).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { Dataset, Tensors } from "../data/dataset";
+import { labelledFraction } from "../data/split";
+import { checkAlpha, checkTemperature, softTargetEntropy } from "../distill/temperature";
+import { describeMlp } from "../models/mlp";
+import { Progress, pct } from "./progress";
+import { MlpTrainSpec, TrainedTeacher, runStudent } from "./runs";
+import { deriveSeed } from "./seed";
+import { summarize } from "./stats";
+
+export interface SweepSetting {
+  name: string;
+  /** Fraction of the training rows the student sees (stratified, seeded); 1 = all. */
+  trainFraction: number;
+  epochs: number;
+}
+
+export interface TemperatureSweepConfig {
+  student: Omit<MlpTrainSpec, "epochs">;
+  temperatures: number[];
+  /** Weight of the hard-label loss in α·CE + (1−α)·KD. */
+  alpha: number;
+  seeds: number[];
+  settings: SweepSetting[];
+}
+
+export interface SweepRow {
+  setting: string;
+  variant: string;
+  /** null for the hard-label baseline. */
+  temperature: number | null;
+  seed: number;
+  trainSamples: number;
+  epochs: number;
+  testAcc: number;
+  teacherAgreement: number | null;
+  ms: number;
+}
+
+export interface CurvePoint {
+  setting: string;
+  variant: string;
+  seed: number;
+  epoch: number;
+  testAcc: number;
+}
+
+export interface TemperatureSweepResult {
+  studentArch: string;
+  studentParams: number;
+  rows: SweepRow[];
+  curves: CurvePoint[];
+}
+
+export function checkSweepConfig(c: TemperatureSweepConfig): void {
+  if (c.temperatures.length === 0) throw new Error("temperatures must list at least one temperature");
+  c.temperatures.forEach((t, i) => checkTemperature(t, `temperatures[${i}]`));
+  checkAlpha(c.alpha);
+  if (c.alpha === 1) throw new Error("alpha = 1 ignores the teacher: every temperature would equal the hard-label baseline");
+  if (c.seeds.length === 0) throw new Error("seeds must list at least one seed");
+  c.settings.forEach((s, i) => {
+    if (!(s.trainFraction > 0 && s.trainFraction <= 1)) throw new Error(`settings[${i}].trainFraction must be in (0, 1]; got ${s.trainFraction}`);
+    if (!Number.isInteger(s.epochs) || s.epochs <= 0) throw new Error(`settings[${i}].epochs must be a positive integer; got ${s.epochs}`);
+  });
+}
+
+/** Entropy (nats) of the teacher's soft targets on the training rows at each temperature. */
+export function softTargetEntropies(teacherLogits: tf.Tensor2D, temperatures: number[]): { temperature: number; entropy: number }[] {
+  return temperatures.map((temperature) => ({ temperature, entropy: softTargetEntropy(teacherLogits, temperature) }));
+}
+
+export async function temperatureSweep(
+  data: { train: Dataset; trainT: Tensors; testT: Tensors },
+  teacher: TrainedTeacher,
+  config: TemperatureSweepConfig,
+): Promise<TemperatureSweepResult> {
+  checkSweepConfig(config);
+  const variants: (number | null)[] = [null, ...config.temperatures];
+  const total = config.settings.length * variants.length * config.seeds.length;
+  const progress = new Progress("sweep", total);
+  const rows: SweepRow[] = [];
+  const curves: CurvePoint[] = [];
+  let done = 0;
+  let studentParams = 0;
+
+  for (const setting of config.settings) {
+    for (const seed of config.seeds) {
+      // Each seed draws its own subset of rows; all variants of (setting, seed) share it.
+      const all = Array.from({ length: data.train.numSamples }, (_, i) => i);
+      const rowsIdx = setting.trainFraction < 1 ? labelledFraction(data.train.y, all, setting.trainFraction, deriveSeed(seed, "subset", setting.name)).labelled : all;
+      const idx = tf.tensor1d(rowsIdx, "int32");
+      const train = { x: tf.gather(data.trainT.x, idx) as tf.Tensor2D, y: tf.gather(data.trainT.y, idx) as tf.Tensor1D };
+      const teacherTrain = tf.gather(teacher.outputs.train, idx) as tf.Tensor2D;
+      try {
+        for (const temperature of variants) {
+          const variant = temperature === null ? "hard labels" : `T=${temperature}`;
+          const run = await runStudent({
+            train,
+            test: data.testT,
+            teacher: { train: teacherTrain, test: teacher.outputs.test },
+            numClasses: data.train.numClasses,
+            spec: { ...config.student, epochs: setting.epochs },
+            temperature: temperature ?? 1,
+            alpha: temperature === null ? 1 : config.alpha,
+            seed: deriveSeed(seed, "student"),
+          });
+          studentParams = run.params;
+          rows.push({ setting: setting.name, variant, temperature, seed, trainSamples: rowsIdx.length, epochs: setting.epochs, testAcc: run.testAcc, teacherAgreement: run.teacherAgreement, ms: run.ms });
+          run.history.forEach((h) => curves.push({ setting: setting.name, variant, seed, epoch: h.epoch, testAcc: h.testAcc }));
+          progress.log(`${setting.name} · ${variant} · seed ${seed}: test accuracy ${pct(run.testAcc)} (${(run.ms / 1000).toFixed(1)} s)`, ++done);
+        }
+      } finally {
+        [idx, train.x, train.y, teacherTrain].forEach((t) => t.dispose());
+      }
+    }
+  }
+  const arch = describeMlp({ inputDim: data.train.numFeatures, hidden: config.student.hidden, outputDim: data.train.numClasses });
+  return { studentArch: arch, studentParams, rows, curves };
+}
+
+export interface SweepSummaryRow {
+  setting: string;
+  variant: string;
+  temperature: number | null;
+  seeds: number;
+  meanAcc: number;
+  stdAcc: number;
+  minAcc: number;
+  maxAcc: number;
+  /** Mean accuracy minus the hard-label baseline's mean in the same setting. */
+  gainOverHard: number;
+  /** Mean over seeds of the paired difference (same seed, same rows) to the baseline, divided by its standard deviation. */
+  pairedT: number | null;
+}
+
+/** Mean and spread per (setting, variant), with the paired gain over the hard-label baseline. */
+export function summarizeSweep(rows: SweepRow[]): SweepSummaryRow[] {
+  const out: SweepSummaryRow[] = [];
+  const key = (r: SweepRow) => `${r.setting}\u0000${r.variant}`;
+  const groups = new Map<string, SweepRow[]>();
+  for (const r of rows) {
+    if (!groups.has(key(r))) groups.set(key(r), []);
+    groups.get(key(r))!.push(r);
+  }
+  for (const group of groups.values()) {
+    const { setting, variant, temperature } = group[0];
+    const acc = summarize(group.map((r) => r.testAcc));
+    const hard = rows.filter((r) => r.setting === setting && r.temperature === null);
+    const hardBySeed = new Map(hard.map((r) => [r.seed, r.testAcc]));
+    const diffs = group.filter((r) => hardBySeed.has(r.seed)).map((r) => r.testAcc - hardBySeed.get(r.seed)!);
+    const d = diffs.length > 1 ? summarize(diffs) : null;
+    out.push({
+      setting,
+      variant,
+      temperature,
+      seeds: acc.n,
+      meanAcc: acc.mean,
+      stdAcc: acc.std,
+      minAcc: acc.min,
+      maxAcc: acc.max,
+      gainOverHard: acc.mean - summarize(hard.map((r) => r.testAcc)).mean,
+      pairedT: temperature === null || !d ? null : d.std > 0 ? d.mean / (d.std / Math.sqrt(d.n)) : null,
+    });
+  }
+  return out;
+}
+
+/** Two-sided 95 % critical values of Student's t for 1–10 degrees of freedom (then the normal 1.96). */
+const T_CRIT_95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228];
+const tCrit = (df: number): number => T_CRIT_95[df - 1] ?? 1.96;
+
+const pts = (x: number): string => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(1)} pts`;
+const acc = (mean: number, std: number): string => `${(100 * mean).toFixed(1)} ± ${(100 * std).toFixed(1)} %`;
+
+/**
+ * A plain-language reading of a sweep summary, one markdown bullet per setting,
+ * generated from the numbers so the text always matches the run it describes.
+ * "Clear" means the paired gain over the baseline (same seeds, same rows) passes
+ * a two-sided paired t-test at 95 %.
+ */
+export function readSweep(summary: SweepSummaryRow[]): string[] {
+  const lines: string[] = [];
+  for (const setting of [...new Set(summary.map((r) => r.setting))]) {
+    const rows = summary.filter((r) => r.setting === setting);
+    const hard = rows.find((r) => r.temperature === null)!;
+    const kd = rows.filter((r) => r.temperature !== null);
+    const best = kd.reduce((a, b) => (b.meanAcc > a.meanAcc ? b : a));
+    const worst = kd.reduce((a, b) => (b.meanAcc < a.meanAcc ? b : a));
+    const df = hard.seeds - 1;
+    const clear = (r: SweepSummaryRow) => r.pairedT !== null && Math.abs(r.pairedT) > tCrit(df);
+    const helped = kd.filter((r) => clear(r) && r.gainOverHard > 0).map((r) => r.variant);
+    const hurt = kd.filter((r) => clear(r) && r.gainOverHard < 0).map((r) => r.variant);
+    let verdict: string;
+    if (helped.length === 0 && hurt.length === 0) verdict = "no temperature gives a gain that stands out from the seed-to-seed spread: distillation does not clearly help here";
+    else {
+      verdict = helped.length ? `distillation clearly helps at ${helped.join(", ")}` : "no temperature clearly helps";
+      if (hurt.length) verdict += `; it clearly hurts at ${hurt.join(", ")}`;
+    }
+    const spreadT = best.meanAcc - worst.meanAcc;
+    const tMatters = spreadT > Math.max(best.stdAcc, worst.stdAcc)
+      ? `the choice of T matters (best ${best.variant} vs worst ${worst.variant}: ${pts(spreadT)})`
+      : `the choice of T hardly matters (best and worst T within ${pts(spreadT).slice(1)}, inside the spread)`;
+    lines.push(
+      `- **${setting}**: hard labels ${acc(hard.meanAcc, hard.stdAcc)}; best distilled ${best.variant} ${acc(best.meanAcc, best.stdAcc)} (${pts(best.gainOverHard)}, paired t = ${best.pairedT === null ? "n/a" : best.pairedT.toFixed(2)} over ${best.seeds} seeds, 95 % threshold ${tCrit(df).toFixed(2)}). ${verdict[0].toUpperCase()}${verdict.slice(1)}; ${tMatters}.`,
+    );
+  }
+  return lines;
+}
