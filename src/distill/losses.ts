@@ -46,6 +46,24 @@ export function kdLoss(studentLogits: tf.Tensor2D, teacherLogits: tf.Tensor2D, t
   });
 }
 
+/**
+ * The same loss against given target probabilities q (e.g. several teachers'
+ * soft targets fused by weights): T² · mean KL(q ‖ softmax(student / T)).
+ * Rows of q must sum to 1; zeros are allowed (0 · log 0 = 0).
+ */
+export function kdLossFromProbs(studentLogits: tf.Tensor2D, targetProbs: tf.Tensor2D, temperature: number): tf.Scalar {
+  checkLogits("studentLogits", studentLogits);
+  checkLogits("targetProbs", targetProbs);
+  checkSameShape(studentLogits, targetProbs, "studentLogits", "targetProbs");
+  checkTemperature(temperature);
+  return tf.tidy(() => {
+    const logQ = tf.log(tf.maximum(targetProbs, 1e-30));
+    const logPs = logSoftmaxT(studentLogits, temperature);
+    const kl = tf.sum(tf.mul(targetProbs, tf.sub(logQ, logPs)), 1);
+    return tf.mul(tf.mean(kl), temperature * temperature) as tf.Scalar;
+  });
+}
+
 export interface LossParts {
   total: tf.Scalar;
   ce: tf.Scalar;
@@ -58,17 +76,25 @@ export interface LossParts {
  */
 export function distillationLoss(args: {
   studentLogits: tf.Tensor2D;
+  /** The teacher's logits for the batch, or… */
   teacherLogits?: tf.Tensor2D;
+  /** …target probabilities at this temperature (e.g. fused from several teachers). */
+  targetProbs?: tf.Tensor2D;
   labels: tf.Tensor1D;
   temperature: number;
   alpha: number;
 }): LossParts {
   checkAlpha(args.alpha);
   checkTemperature(args.temperature);
-  if (args.alpha < 1 && !args.teacherLogits) throw new Error(`alpha = ${args.alpha} < 1 needs teacherLogits`);
+  if (args.teacherLogits && args.targetProbs) throw new Error("give teacherLogits or targetProbs, not both");
+  if (args.alpha < 1 && !args.teacherLogits && !args.targetProbs) throw new Error(`alpha = ${args.alpha} < 1 needs teacherLogits or targetProbs`);
   return tf.tidy(() => {
     const ce = crossEntropy(args.studentLogits, args.labels);
-    const kd = args.teacherLogits ? kdLoss(args.studentLogits, args.teacherLogits, args.temperature) : tf.scalar(0);
+    const kd = args.teacherLogits
+      ? kdLoss(args.studentLogits, args.teacherLogits, args.temperature)
+      : args.targetProbs
+        ? kdLossFromProbs(args.studentLogits, args.targetProbs, args.temperature)
+        : tf.scalar(0);
     const total = tf.add(tf.mul(ce, args.alpha), tf.mul(kd, 1 - args.alpha)) as tf.Scalar;
     return { total, ce, kd };
   });

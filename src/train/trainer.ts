@@ -11,14 +11,24 @@ import { checkAlpha, checkTemperature } from "../distill/temperature";
 import { accuracy, agreement, predictLogits } from "../distill/teachers";
 import { Rng, deriveSeed, shuffleInPlace } from "../experiment/seed";
 
+/** Temperature as a function of the global training step (0-based); see distill/ for schedules. */
+export type TemperatureFn = (step: number) => number;
+
+/**
+ * Soft targets for a batch: probabilities at `temperature` for the training rows
+ * `indices`, at `epoch`. Lets several teachers, fused by weights that may change
+ * every epoch, stand in for one teacher's cached logits.
+ */
+export type TargetFn = (args: { indices: tf.Tensor1D; temperature: number; epoch: number }) => tf.Tensor2D;
+
 export interface TrainConfig {
   epochs: number;
   batchSize: number;
   learningRate: number;
   /** Seeds the shuffling order (the model's init has its own seed). */
   seed: number;
-  /** Distillation temperature; default 1. */
-  temperature?: number;
+  /** Distillation temperature, fixed or per step; default 1. */
+  temperature?: number | TemperatureFn;
   /** Weight of the hard-label loss: α·CE + (1−α)·KD. Default 1 without a teacher. */
   alpha?: number;
 }
@@ -26,8 +36,10 @@ export interface TrainConfig {
 export interface TrainData {
   train: Tensors;
   test: Tensors;
-  /** Cached teacher logits on train.x (needed when alpha < 1). */
+  /** Cached teacher logits on train.x (this, or teacherTargets, is needed when alpha < 1). */
   teacherTrain?: tf.Tensor2D;
+  /** Soft targets per batch, instead of teacherTrain. */
+  teacherTargets?: TargetFn;
   /** Cached teacher logits on test.x (for the agreement metric). */
   teacherTest?: tf.Tensor2D;
 }
@@ -43,6 +55,7 @@ export interface EpochRecord {
   testAcc: number;
   /** Fraction of test samples where student and teacher predict the same class; null without a teacher. */
   teacherAgreement: number | null;
+  /** Mean temperature over the epoch's steps (the constant T when it is fixed). */
   temperature: number;
   ms: number;
 }
@@ -59,7 +72,7 @@ export function checkTrainConfig(c: TrainConfig): void {
   posInt("batchSize", c.batchSize);
   if (!(Number.isFinite(c.learningRate) && c.learningRate > 0)) throw new Error(`learningRate must be > 0; got ${c.learningRate}`);
   if (!Number.isFinite(c.seed)) throw new Error(`seed must be a finite number; got ${c.seed}`);
-  if (c.temperature !== undefined) checkTemperature(c.temperature);
+  if (typeof c.temperature === "number") checkTemperature(c.temperature);
   if (c.alpha !== undefined) checkAlpha(c.alpha);
 }
 
@@ -70,7 +83,8 @@ function checkData(model: tf.LayersModel, d: TrainData, needsTeacher: boolean): 
   if (d.test.y.shape[0] !== d.test.x.shape[0]) throw new Error(`test.y has ${d.test.y.shape[0]} labels for ${d.test.x.shape[0]} rows of test.x`);
   const [lo, hi] = tf.tidy(() => [tf.min(d.train.y).dataSync()[0], tf.max(d.train.y).dataSync()[0]]);
   if (lo < 0 || hi >= classes) throw new Error(`train labels must be in [0, ${classes - 1}] (the student's classes); found [${lo}, ${hi}]`);
-  if (needsTeacher && !d.teacherTrain) throw new Error("alpha < 1 (distillation) needs teacherTrain logits");
+  if (needsTeacher && !d.teacherTrain && !d.teacherTargets) throw new Error("alpha < 1 (distillation) needs teacherTrain logits or teacherTargets");
+  if (d.teacherTrain && d.teacherTargets) throw new Error("give teacherTrain or teacherTargets, not both");
   for (const [name, t, rows] of [["teacherTrain", d.teacherTrain, n], ["teacherTest", d.teacherTest, d.test.x.shape[0]]] as const) {
     if (t && (t.shape[0] !== rows || t.shape[1] !== classes)) {
       throw new Error(`${name} has shape [${t.shape}], expected [${rows}, ${classes}] (rows × student classes)`);
@@ -81,8 +95,9 @@ function checkData(model: tf.LayersModel, d: TrainData, needsTeacher: boolean): 
 /** Trains `model` in place and returns the per-epoch history. */
 export async function train(model: tf.LayersModel, data: TrainData, config: TrainConfig, hooks: TrainHooks = {}): Promise<EpochRecord[]> {
   checkTrainConfig(config);
-  const temperature = config.temperature ?? 1;
-  const alpha = config.alpha ?? (data.teacherTrain ? 0.5 : 1);
+  const temperatureAt: TemperatureFn = typeof config.temperature === "function" ? config.temperature : () => (config.temperature as number | undefined) ?? 1;
+  const hasTeacher = !!(data.teacherTrain || data.teacherTargets);
+  const alpha = config.alpha ?? (hasTeacher ? 0.5 : 1);
   checkData(model, data, alpha < 1);
 
   const n = data.train.x.shape[0];
@@ -93,23 +108,32 @@ export async function train(model: tf.LayersModel, data: TrainData, config: Trai
   const sums = tf.tidy(() => tf.variable(tf.zeros([4]), false));
   const order = Array.from({ length: n }, (_, i) => i);
   const history: EpochRecord[] = [];
+  let step = 0;
 
   try {
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
       const t0 = performance.now();
       shuffleInPlace(order, rng);
       tf.tidy(() => sums.assign(tf.zeros([4])));
+      let temperatureSum = 0;
+      let steps = 0;
       for (let start = 0; start < n; start += config.batchSize) {
         const batch = order.slice(start, start + config.batchSize);
+        const temperature = temperatureAt(step);
+        checkTemperature(temperature, `temperature at step ${step}`);
+        temperatureSum += temperature;
+        steps++;
+        step++;
         tf.tidy(() => {
           const idx = tf.tensor1d(batch, "int32");
           const xb = tf.gather(data.train.x, idx) as tf.Tensor2D;
           const yb = tf.gather(data.train.y, idx) as tf.Tensor1D;
-          const tb = alpha < 1 ? (tf.gather(data.teacherTrain!, idx) as tf.Tensor2D) : undefined;
+          const tb = alpha < 1 && data.teacherTrain ? (tf.gather(data.teacherTrain, idx) as tf.Tensor2D) : undefined;
+          const qb = alpha < 1 && data.teacherTargets ? data.teacherTargets({ indices: idx, temperature, epoch }) : undefined;
           let parts: tf.Tensor1D | undefined;
           const { grads } = tf.variableGrads(() => {
             const logits = model.apply(xb, { training: true }) as tf.Tensor2D;
-            const loss = distillationLoss({ studentLogits: logits, teacherLogits: tb, labels: yb, temperature, alpha });
+            const loss = distillationLoss({ studentLogits: logits, teacherLogits: tb, targetProbs: qb, labels: yb, temperature, alpha });
             const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), yb), "float32"));
             parts = tf.keep(tf.stack([tf.mul(loss.total, batch.length), tf.mul(loss.ce, batch.length), tf.mul(loss.kd, batch.length), correct]) as tf.Tensor1D);
             return loss.total;
@@ -129,7 +153,7 @@ export async function train(model: tf.LayersModel, data: TrainData, config: Trai
         trainAcc: correct,
         testAcc: accuracy(testLogits, data.test.y),
         teacherAgreement: data.teacherTest ? agreement(testLogits, data.teacherTest) : null,
-        temperature,
+        temperature: temperatureSum / steps,
         ms: performance.now() - t0,
       };
       testLogits.dispose();
