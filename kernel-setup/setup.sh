@@ -39,7 +39,7 @@ if ! have_jupyter; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update >&2
     # shellcheck disable=SC2086
-    apt-get install -y --no-install-recommends $APT_PKGS >&2
+    apt-get install -y $APT_PKGS >&2
   fi
   if ! have_jupyter; then
     echo "setup.sh: Jupyter (nbconvert, nbclient, ipykernel, jupyter_client) is not importable by $PY." >&2
