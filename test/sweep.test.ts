@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { initBackend } from "../src/backend";
 import { loadDigits } from "../src/data/digits";
-import { saveResults } from "../src/experiment/results";
+import { compactCurves, saveResults } from "../src/experiment/results";
 import { trainTeacher } from "../src/experiment/runs";
 import { SweepRow, readSweep, summarizeSweep, temperatureSweep } from "../src/experiment/temperature-sweep";
 
@@ -26,6 +26,18 @@ test("summarizeSweep: means, spread and paired t by hand", () => {
   const reading = readSweep([hard, kd]).join("\n");
   assert.match(reading, /hard labels 80\.0 ± 10\.0 %/);
   assert.match(reading, /[Dd]istillation clearly helps at T=4/, "t = 5.29 > 4.30 (2 degrees of freedom)");
+});
+
+test("compactCurves groups per run, epoch = index + 1", () => {
+  const pts = [
+    { setting: "a", seed: 0, epoch: 1, testAcc: 0.50000001 },
+    { setting: "a", seed: 0, epoch: 2, testAcc: 0.75 },
+    { setting: "a", seed: 1, epoch: 1, testAcc: 0.25 },
+  ];
+  assert.equal(compactCurves(pts, (p) => ({ setting: p.setting, seed: p.seed })), [
+    { run: { setting: "a", seed: 0 }, testAcc: [0.5, 0.75] },
+    { run: { setting: "a", seed: 1 }, testAcc: [0.25] },
+  ]);
 });
 
 test("readSweep says so when nothing stands out from the spread", () => {

@@ -42,3 +42,19 @@ export function saveResults(name: string, payload: { config: unknown; results: u
   writeJsonAtomic(file, { name, createdAt: new Date().toISOString(), environment: runInfo(), ...payload });
   return file;
 }
+
+/**
+ * Per-epoch curves stored compactly: one entry per run with its accuracies as an
+ * array (epoch = index + 1), rounded to 4 decimals (test accuracy on a few hundred
+ * rows has 3 significant decimals; the float32 tail is noise).
+ */
+export function compactCurves<K extends { epoch: number; testAcc: number }>(points: K[], key: (p: K) => Record<string, string | number>): { run: Record<string, string | number>; testAcc: number[] }[] {
+  const runs = new Map<string, { run: Record<string, string | number>; testAcc: number[] }>();
+  for (const p of points) {
+    const run = key(p);
+    const id = JSON.stringify(run);
+    if (!runs.has(id)) runs.set(id, { run, testAcc: [] });
+    runs.get(id)!.testAcc[p.epoch - 1] = Math.round(p.testAcc * 1e4) / 1e4;
+  }
+  return [...runs.values()];
+}
