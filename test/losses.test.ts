@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { initBackend, tf } from "../src/backend";
-import { crossEntropy, distillationLoss, kdLoss } from "../src/distill/losses";
+import { crossEntropy, distillationLoss, kdLoss, kdLossFromProbs } from "../src/distill/losses";
 import { softTargetEntropy, softTargets } from "../src/distill/temperature";
 import { crossEntropyRef, finiteDiff, fixedMatrix, kdLossRef, maxAbsDiff, softmax } from "./reference";
 
@@ -64,6 +64,20 @@ test("kdLoss gradient equals finite differences and the closed form T·(p_s − 
     teacher.dispose();
     g.dispose();
   }
+});
+
+test("kdLossFromProbs equals kdLoss when the targets are the teacher's soft targets, and handles zeros", () => {
+  const s = fixedMatrix(4, 6, 12);
+  const t = fixedMatrix(4, 6, 13, 5);
+  for (const temp of [1, 4]) {
+    const q = t.map((row) => softmax(row, temp));
+    const viaProbs = tf.tidy(() => kdLossFromProbs(m2(s), m2(q), temp).dataSync()[0]);
+    close(viaProbs, kdLossRef(s, t, temp), 2e-5, `T=${temp}`);
+  }
+  const oneHot = [[0, 1, 0], [1, 0, 0]];
+  const z = [[0.5, 2, -1], [3, 0, 0]];
+  const v = tf.tidy(() => kdLossFromProbs(m2(z), m2(oneHot), 1).dataSync()[0]);
+  close(v, crossEntropyRef(z, [1, 0]), 1e-5, "one-hot targets at T=1 give the cross-entropy");
 });
 
 test("crossEntropy matches the reference and its gradient matches finite differences", () => {

@@ -28,21 +28,29 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
   });
 }
 
+/** T² · batch mean of KL(q ‖ softmax(student / T)) for targets q given with their logs. */
+function scaledKl(q: tf.Tensor2D, logQ: tf.Tensor2D, studentLogits: tf.Tensor2D, temperature: number): tf.Scalar {
+  const kl = tf.sum(tf.mul(q, tf.sub(logQ, logSoftmaxT(studentLogits, temperature))), 1);
+  return tf.mul(tf.mean(kl), temperature * temperature) as tf.Scalar;
+}
+
+function checkKdArgs(studentLogits: tf.Tensor, target: tf.Tensor, targetName: string, temperature: number): void {
+  checkLogits("studentLogits", studentLogits);
+  checkLogits(targetName, target);
+  checkSameShape(studentLogits, target, "studentLogits", targetName);
+  checkTemperature(temperature);
+}
+
 /**
  * Hinton's distillation loss T² · KL(p_teacher,T ‖ p_student,T), batch mean.
  * The T² keeps its gradient on the scale of the hard-label loss whatever T is.
  * Gradients flow to the student only: the teacher is an input, never a variable.
  */
 export function kdLoss(studentLogits: tf.Tensor2D, teacherLogits: tf.Tensor2D, temperature: number): tf.Scalar {
-  checkLogits("studentLogits", studentLogits);
-  checkLogits("teacherLogits", teacherLogits);
-  checkSameShape(studentLogits, teacherLogits, "studentLogits", "teacherLogits");
-  checkTemperature(temperature);
+  checkKdArgs(studentLogits, teacherLogits, "teacherLogits", temperature);
   return tf.tidy(() => {
     const logPt = logSoftmaxT(teacherLogits, temperature);
-    const logPs = logSoftmaxT(studentLogits, temperature);
-    const kl = tf.sum(tf.mul(tf.exp(logPt), tf.sub(logPt, logPs)), 1);
-    return tf.mul(tf.mean(kl), temperature * temperature) as tf.Scalar;
+    return scaledKl(tf.exp(logPt) as tf.Tensor2D, logPt, studentLogits, temperature);
   });
 }
 
@@ -52,16 +60,8 @@ export function kdLoss(studentLogits: tf.Tensor2D, teacherLogits: tf.Tensor2D, t
  * Rows of q must sum to 1; zeros are allowed (0 · log 0 = 0).
  */
 export function kdLossFromProbs(studentLogits: tf.Tensor2D, targetProbs: tf.Tensor2D, temperature: number): tf.Scalar {
-  checkLogits("studentLogits", studentLogits);
-  checkLogits("targetProbs", targetProbs);
-  checkSameShape(studentLogits, targetProbs, "studentLogits", "targetProbs");
-  checkTemperature(temperature);
-  return tf.tidy(() => {
-    const logQ = tf.log(tf.maximum(targetProbs, 1e-30));
-    const logPs = logSoftmaxT(studentLogits, temperature);
-    const kl = tf.sum(tf.mul(targetProbs, tf.sub(logQ, logPs)), 1);
-    return tf.mul(tf.mean(kl), temperature * temperature) as tf.Scalar;
-  });
+  checkKdArgs(studentLogits, targetProbs, "targetProbs", temperature);
+  return tf.tidy(() => scaledKl(targetProbs, tf.log(tf.maximum(targetProbs, 1e-30)) as tf.Tensor2D, studentLogits, temperature));
 }
 
 export interface LossParts {
