@@ -8,7 +8,7 @@ import { Dataset, Tensors } from "../data/dataset";
 import { TeacherOutputs, cacheTeacherOutputs } from "../distill/teachers";
 import { Latency, measureLatency } from "../models/latency";
 import { Activation, buildMlp, describeMlp } from "../models/mlp";
-import { EpochRecord, TrainHooks, train } from "../train/trainer";
+import { EpochRecord, TemperatureFn, TrainHooks, train } from "../train/trainer";
 import { deriveSeed } from "./seed";
 
 export interface MlpTrainSpec {
@@ -74,7 +74,8 @@ export async function runStudent(args: {
   teacher?: { train: tf.Tensor2D; test: tf.Tensor2D };
   numClasses: number;
   spec: MlpTrainSpec;
-  temperature: number;
+  /** Fixed, or a schedule over training steps (see distill/schedules.ts). */
+  temperature: number | TemperatureFn;
   alpha: number;
   seed: number;
   measure?: boolean;

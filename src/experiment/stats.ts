@@ -26,3 +26,14 @@ export function summarizeBy<T>(rows: T[], key: (r: T) => string, value: (r: T) =
   }
   return new Map([...groups].map(([k, v]) => [k, summarize(v)]));
 }
+
+/** Two-sided 95 % critical values of Student's t for 1–10 degrees of freedom (beyond: the normal 1.96). */
+const T_CRIT_95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228];
+export const tCrit95 = (df: number): number => T_CRIT_95[df - 1] ?? 1.96;
+
+/** Paired t statistic of differences (mean / standard error); null with fewer than 2 values or no spread. */
+export function pairedT(diffs: number[]): number | null {
+  if (diffs.length < 2) return null;
+  const s = summarize(diffs);
+  return s.std > 0 ? s.mean / (s.std / Math.sqrt(s.n)) : null;
+}
