@@ -4,7 +4,7 @@ import { initBackend, tf } from "../src/backend";
 import { loadDigits } from "../src/data/digits";
 import { cacheTeacherOutputs } from "../src/distill/teachers";
 import { buildMlp } from "../src/models/mlp";
-import { EpochRecord, TrainData, train } from "../src/train/trainer";
+import { EpochRecord, TrainData, TrainState, train } from "../src/train/trainer";
 
 let data: TrainData;
 
@@ -98,6 +98,42 @@ test("a temperature schedule is applied per step and recorded per epoch", async 
   bad.dispose();
   cache.dispose();
   teacher.dispose();
+});
+
+test("extra loss terms are added with their weight, recorded, and get gradients", async () => {
+  const logitNorm = { name: "logitNorm", weight: 0.5, compute: ({ logits }: { logits: tf.Tensor2D }) => tf.mean(tf.square(logits)) as tf.Scalar };
+  const a = student(4);
+  const h = await train(a, data, { ...cfg, epochs: 2, extraTerms: [logitNorm] });
+  assert.ok(h[1].extra!.logitNorm > 0, "term recorded");
+  assert.ok(Math.abs(h[1].loss - (h[1].ce + 0.5 * h[1].extra!.logitNorm)) < 1e-4, "total = CE + 0.5 · term");
+  const b = student(4);
+  await train(b, data, { ...cfg, epochs: 2 });
+  const norm = (m: tf.LayersModel) => tf.tidy(() => tf.mean(tf.square(m.predict(data.train.x) as tf.Tensor)).dataSync()[0]);
+  assert.ok(norm(a) < norm(b), `the penalty shrinks the logits: ${norm(a)} vs ${norm(b)} without it`);
+  const nan = { name: "broken", weight: 1, compute: () => tf.scalar(NaN) };
+  try {
+    await train(student(4), data, { ...cfg, epochs: 1, extraTerms: [nan] });
+    assert.unreachable();
+  } catch (err) {
+    assert.match(String(err), /training diverged at step 0 \(epoch 1\): loss part "loss" is NaN/);
+  }
+  a.dispose();
+  b.dispose();
+});
+
+test("resume from a saved state with the same optimizer gives the uninterrupted result", async () => {
+  const straight = student(5);
+  const hs = await train(straight, data, { ...cfg, epochs: 4 });
+  const m = student(5);
+  const opt = tf.train.adam(cfg.learningRate);
+  let saved: TrainState | undefined;
+  await train(m, data, { ...cfg, epochs: 2, optimizer: opt }, { onEpoch: (_r, st) => { saved = { ...st, history: [...st.history] }; } });
+  const hr = await train(m, data, { ...cfg, epochs: 4, optimizer: opt, resume: saved });
+  assert.equal(hr.map(({ ms: _m, ...r }) => r), hs.map(({ ms: _m, ...r }) => r));
+  assert.equal(Array.from(m.getWeights()[0].dataSync()), Array.from(straight.getWeights()[0].dataSync()));
+  opt.dispose();
+  m.dispose();
+  straight.dispose();
 });
 
 test("bad configuration and data are rejected with the field and value", async () => {

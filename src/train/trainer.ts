@@ -31,6 +31,12 @@ export interface TrainConfig {
   temperature?: number | TemperatureFn;
   /** Weight of the hard-label loss: α·CE + (1−α)·KD. Default 1 without a teacher. */
   alpha?: number;
+  /** Extra weighted loss terms; each is recorded per epoch under `extra`. */
+  extraTerms?: LossTerm[];
+  /** An optimizer owned by the caller (kept, not disposed): carries state across stages or a resume. Default: a fresh Adam. */
+  optimizer?: tf.Optimizer;
+  /** Continue a run from a saved state (see TrainState); the model and optimizer must hold the matching weights. */
+  resume?: TrainState;
 }
 
 export interface TrainData {
@@ -50,6 +56,8 @@ export interface EpochRecord {
   loss: number;
   ce: number;
   kd: number;
+  /** Mean of each extra loss term, by name (only when there are extra terms). */
+  extra?: Record<string, number>;
   /** Training accuracy on the (shuffled, dropout-on) batches of the epoch. */
   trainAcc: number;
   testAcc: number;
@@ -61,7 +69,19 @@ export interface EpochRecord {
 }
 
 export interface TrainHooks {
-  onEpoch?: (r: EpochRecord) => void;
+  /** Called after each epoch; may be async (e.g. to write a checkpoint). */
+  onEpoch?: (r: EpochRecord, state: TrainState) => unknown;
+}
+
+/**
+ * An extra loss term added to the objective with its weight (consistency,
+ * feature, attention or relational losses). `compute` runs inside the gradient
+ * scope, so gradients flow through whatever it builds on `model` or `logits`.
+ */
+export interface LossTerm {
+  name: string;
+  weight: number;
+  compute: (ctx: { model: tf.LayersModel; x: tf.Tensor2D; y: tf.Tensor1D; indices: tf.Tensor1D; logits: tf.Tensor2D; epoch: number; step: number }) => tf.Scalar;
 }
 
 export function checkTrainConfig(c: TrainConfig): void {
@@ -92,6 +112,17 @@ function checkData(model: tf.LayersModel, d: TrainData, needsTeacher: boolean): 
   }
 }
 
+/** Where a run stands after an epoch: enough, with the weights and optimiser state, to resume it exactly. */
+export interface TrainState {
+  /** Last completed epoch (0 before training). */
+  epoch: number;
+  /** Global step count so far. */
+  step: number;
+  /** State of the shuffling RNG after `epoch`. */
+  rngState: number;
+  history: EpochRecord[];
+}
+
 /** Trains `model` in place and returns the per-epoch history. */
 export async function train(model: tf.LayersModel, data: TrainData, config: TrainConfig, hooks: TrainHooks = {}): Promise<EpochRecord[]> {
   checkTrainConfig(config);
@@ -99,32 +130,40 @@ export async function train(model: tf.LayersModel, data: TrainData, config: Trai
   const hasTeacher = !!(data.teacherTrain || data.teacherTargets);
   const alpha = config.alpha ?? (hasTeacher ? 0.5 : 1);
   checkData(model, data, alpha < 1);
+  const terms = config.extraTerms ?? [];
+  terms.forEach((t, i) => {
+    if (!(Number.isFinite(t.weight) && t.weight >= 0)) throw new Error(`extraTerms[${i}] (${t.name}).weight must be ≥ 0; got ${t.weight}`);
+  });
+  const start = config.resume;
+  if (start && !(Number.isInteger(start.epoch) && start.epoch >= 0 && start.epoch <= config.epochs)) {
+    throw new Error(`resume.epoch must be an integer in [0, ${config.epochs}]; got ${start.epoch}`);
+  }
 
   const n = data.train.x.shape[0];
   const rng = new Rng(deriveSeed(config.seed, "shuffle"));
-  const optimizer = tf.train.adam(config.learningRate);
+  if (start) rng.setState(start.rngState);
+  const optimizer = config.optimizer ?? tf.train.adam(config.learningRate);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  // [loss, ce, kd, correct] summed over the epoch, kept on the device to avoid a sync per step.
-  const sums = tf.tidy(() => tf.variable(tf.zeros([4]), false));
   const order = Array.from({ length: n }, (_, i) => i);
-  const history: EpochRecord[] = [];
-  let step = 0;
+  const history: EpochRecord[] = start ? [...start.history] : [];
+  const partNames = ["loss", "ce", "kd", ...terms.map((t) => t.name)];
+  let step = start?.step ?? 0;
 
   try {
-    for (let epoch = 1; epoch <= config.epochs; epoch++) {
+    for (let epoch = (start?.epoch ?? 0) + 1; epoch <= config.epochs; epoch++) {
       const t0 = performance.now();
+      // Shuffle the identity order each epoch, so the RNG state alone fixes the order (and resume is exact).
+      for (let i = 0; i < n; i++) order[i] = i;
       shuffleInPlace(order, rng);
-      tf.tidy(() => sums.assign(tf.zeros([4])));
+      const sums = new Float64Array(partNames.length + 1); // loss parts summed over samples, then correct count
       let temperatureSum = 0;
       let steps = 0;
-      for (let start = 0; start < n; start += config.batchSize) {
-        const batch = order.slice(start, start + config.batchSize);
+      for (let begin = 0; begin < n; begin += config.batchSize) {
+        const batch = order.slice(begin, begin + config.batchSize);
         const temperature = temperatureAt(step);
         checkTemperature(temperature, `temperature at step ${step}`);
         temperatureSum += temperature;
-        steps++;
-        step++;
-        tf.tidy(() => {
+        const values = tf.tidy(() => {
           const idx = tf.tensor1d(batch, "int32");
           const xb = tf.gather(data.train.x, idx) as tf.Tensor2D;
           const yb = tf.gather(data.train.y, idx) as tf.Tensor1D;
@@ -134,37 +173,47 @@ export async function train(model: tf.LayersModel, data: TrainData, config: Trai
           const { grads } = tf.variableGrads(() => {
             const logits = model.apply(xb, { training: true }) as tf.Tensor2D;
             const loss = distillationLoss({ studentLogits: logits, teacherLogits: tb, targetProbs: qb, labels: yb, temperature, alpha });
+            const extra = terms.map((t) => t.compute({ model, x: xb, y: yb, indices: idx, logits, epoch, step }));
+            const total = extra.reduce<tf.Scalar>((acc, v, i) => tf.add(acc, tf.mul(v, terms[i].weight)), loss.total);
             const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), yb), "float32"));
-            parts = tf.keep(tf.stack([tf.mul(loss.total, batch.length), tf.mul(loss.ce, batch.length), tf.mul(loss.kd, batch.length), correct]) as tf.Tensor1D);
-            return loss.total;
+            parts = tf.keep(tf.stack([total, loss.ce, loss.kd, ...extra, tf.div(correct, batch.length)]) as tf.Tensor1D);
+            return total;
           }, vars);
           optimizer.applyGradients(grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
-          sums.assign(tf.add(sums, parts!));
+          const out = parts!.dataSync();
           parts!.dispose();
+          return out;
         });
+        for (let i = 0; i < partNames.length; i++) {
+          if (!Number.isFinite(values[i])) {
+            throw new Error(`training diverged at step ${step} (epoch ${epoch}): loss part "${partNames[i]}" is ${values[i]}`);
+          }
+        }
+        values.forEach((v, i) => (sums[i] += v * batch.length));
+        steps++;
+        step++;
       }
-      const [loss, ce, kd, correct] = Array.from(sums.dataSync()).map((v) => v / n);
+      const mean = Array.from(sums, (v) => v / n);
       const testLogits = predictLogits(model, data.test.x);
       const record: EpochRecord = {
         epoch,
-        loss,
-        ce,
-        kd,
-        trainAcc: correct,
+        loss: mean[0],
+        ce: mean[1],
+        kd: mean[2],
+        ...(terms.length ? { extra: Object.fromEntries(terms.map((t, i) => [t.name, mean[3 + i]])) } : {}),
+        trainAcc: mean[partNames.length],
         testAcc: accuracy(testLogits, data.test.y),
         teacherAgreement: data.teacherTest ? agreement(testLogits, data.teacherTest) : null,
         temperature: temperatureSum / steps,
         ms: performance.now() - t0,
       };
       testLogits.dispose();
-      if (!Number.isFinite(loss)) throw new Error(`training diverged: loss is ${loss} at epoch ${epoch}`);
       history.push(record);
-      hooks.onEpoch?.(record);
+      await hooks.onEpoch?.(record, { epoch, step, rngState: rng.getState(), history });
       if (epoch % 10 === 0) await new Promise((r) => setImmediate(r)); // let a notebook flush its output
     }
   } finally {
-    sums.dispose();
-    optimizer.dispose();
+    if (!config.optimizer) optimizer.dispose();
   }
   return history;
 }
