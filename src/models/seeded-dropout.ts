@@ -17,6 +17,16 @@ export class SeededDropout extends tf.layers.Layer {
   readonly seed: number;
   private calls = 0;
 
+  /** How many masks were drawn so far: part of a run's state, saved in checkpoints. */
+  get maskCount(): number {
+    return this.calls;
+  }
+
+  set maskCount(n: number) {
+    if (!(Number.isInteger(n) && n >= 0)) throw new Error(`SeededDropout ${this.name}: mask count must be an integer ≥ 0; got ${n}`);
+    this.calls = n;
+  }
+
   constructor(args: SeededDropoutArgs) {
     super({ name: args.name });
     if (!(args.rate >= 0 && args.rate < 1)) throw new Error(`dropout rate must be in [0, 1); got ${args.rate}`);

@@ -1,0 +1,365 @@
+/**
+ * The one configuration schema of a distillation experiment (zod): data,
+ * teacher (trained here or loaded from a TF.js layers model), student, loss,
+ * optimiser, seeds, checkpoints. resolveConfig() validates a plain object,
+ * reports EVERY bad field at once (path, value, what was expected), rejects
+ * unknown fields, fills the defaults and returns the resolved configuration —
+ * the one that results files and checkpoints store.
+ *
+ * Compiles under tslab's TypeScript 5.0 (non-strict): no satisfies/const generics.
+ */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { z } from "zod";
+import { ScheduleSpec, ScheduleTemplate, checkSchedule, withTMax } from "../distill/schedules";
+
+const ACTIVATIONS = ["relu", "tanh", "elu", "sigmoid", "linear"] as const;
+/** Names of the extra loss terms a configuration may weight (implemented in experiment.ts). */
+export const EXTRA_TERMS = ["l2", "confidencePenalty"] as const;
+
+/** A strict object whose "unknown field" message lists the allowed fields. */
+function obj<T extends z.ZodRawShape>(shape: T) {
+  return z.object(shape).strict(`allowed fields: ${Object.keys(shape).join(", ")}`);
+}
+
+const positive = z.number().finite().positive();
+const posInt = z.number().int().positive();
+const seed = z.number().int().min(0);
+const fraction01 = z.number().gt(0).lt(1);
+
+/** Infers `kind` when it is left out: `ifPath` when the object has a `path`, else `otherwise`. */
+function inferKind(ifPath: string, otherwise: string) {
+  return (v: unknown) => {
+    if (v && typeof v === "object" && !Array.isArray(v) && !("kind" in v)) {
+      return { kind: "path" in (v as object) ? ifPath : otherwise, ...(v as object) };
+    }
+    return v;
+  };
+}
+
+const digitsData = obj({
+  kind: z.literal("digits"),
+  testFraction: fraction01.default(500 / 1797),
+  seed: seed.default(0),
+});
+
+const csvData = obj({
+  kind: z.literal("csv"),
+  path: z.string().min(1),
+  /** Header name or 0-based column index. */
+  labelColumn: z.union([z.string().min(1), z.number().int().min(0)]),
+  testFraction: fraction01.default(0.25),
+  seed: seed.default(0),
+  /** Fixed class count (labels must lie in [0, numClasses)); null: max label + 1. */
+  numClasses: z.number().int().min(2).nullable().default(null),
+  header: z.union([z.boolean(), z.literal("auto")]).default("auto"),
+  /** "minmax": per-feature min/max fitted on the training rows; "none": raw values. */
+  scaling: z.enum(["minmax", "none"]).default("minmax"),
+});
+
+const dataSchema = z.preprocess(inferKind("csv", "digits"), z.discriminatedUnion("kind", [digitsData, csvData]));
+
+const mlpShape = {
+  hidden: z.array(posInt),
+  activation: z.enum(ACTIVATIONS).default("relu"),
+  dropout: z.number().min(0).lt(1).default(0),
+};
+
+const trainingSchema = obj({
+  learningRate: positive.default(1e-3),
+  batchSize: posInt.default(64),
+  epochs: posInt,
+});
+
+const trainedTeacher = obj({
+  kind: z.literal("train"),
+  ...mlpShape,
+  training: trainingSchema,
+  /** Seeds the teacher's init and shuffling. */
+  seed: seed.default(0),
+});
+
+/** A TF.js layers model directory (model.json + weights) trained elsewhere; it must output logits. */
+const loadedTeacher = obj({
+  kind: z.literal("load"),
+  path: z.string().min(1),
+});
+
+const teacherSchema = z.preprocess(inferKind("load", "train"), z.discriminatedUnion("kind", [trainedTeacher, loadedTeacher]));
+
+const scheduleSchema = z
+  .discriminatedUnion("kind", [
+    obj({ kind: z.literal("constant"), base: positive }),
+    obj({ kind: z.literal("linear"), base: positive, alpha: z.number().min(0).max(1), tMax: positive.optional(), min: positive }),
+    obj({ kind: z.literal("cosine"), base: positive, alpha: z.number().min(0).max(1), tMax: positive.optional(), min: positive }),
+    obj({ kind: z.literal("step"), base: positive, gamma: z.number().gt(0).max(1), every: posInt, min: positive }),
+  ])
+  .superRefine((s, ctx) => {
+    // The schedule module's own cross-field checks (e.g. min ≤ base); tMax may be left open (= the run's steps).
+    try {
+      checkSchedule(withTMax(s as ScheduleTemplate, 1), ctx.path.join("."));
+    } catch (err) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message, params: { complete: true } });
+    }
+  });
+
+const lossSchema = obj({
+  /** Weight of the hard-label loss: α·CE + (1−α)·T²·KL. */
+  alpha: z.number().min(0).max(1).default(0.5),
+  temperature: z.union([positive, scheduleSchema]).default(4),
+  /** Weights of extra loss terms (see EXTRA_TERMS), each ≥ 0. */
+  extra: obj({ l2: z.number().finite().min(0).optional(), confidencePenalty: z.number().finite().min(0).optional() }).default({}),
+});
+
+const checkpointSchema = obj({
+  /** Save every N epochs (and always after the last one). */
+  every: posInt.default(1),
+  directory: z.string().min(1),
+});
+
+export const ExperimentConfigSchema = obj({
+  name: z.string().regex(/^[\w.-]+$/, "a plain name (letters, digits, . _ -)").default("experiment"),
+  description: z.string().optional(),
+  data: dataSchema,
+  teacher: teacherSchema,
+  student: obj(mlpShape),
+  loss: lossSchema.default({}),
+  optimizer: trainingSchema,
+  seeds: z
+    .array(seed)
+    .min(1)
+    .default([0])
+    .refine((s) => new Set(s).size === s.length, { message: "distinct seeds (a seed is repeated)" }),
+  checkpoint: checkpointSchema.nullable().default(null),
+  /** Where to save each seed's distilled student (TF.js layers format, <directory>/seed-<s>/). */
+  export: obj({ directory: z.string().min(1) }).nullable().default(null),
+});
+
+/** What a user writes (defaults may be left out). */
+export type ExperimentConfig = z.input<typeof ExperimentConfigSchema>;
+
+type Activation = (typeof ACTIVATIONS)[number];
+export interface MlpConfig {
+  hidden: number[];
+  activation: Activation;
+  dropout: number;
+}
+export interface TrainingConfig {
+  learningRate: number;
+  batchSize: number;
+  epochs: number;
+}
+export type DataConfig =
+  | { kind: "digits"; testFraction: number; seed: number }
+  | { kind: "csv"; path: string; labelColumn: string | number; testFraction: number; seed: number; numClasses: number | null; header: boolean | "auto"; scaling: "minmax" | "none" };
+export type TeacherConfig = ({ kind: "train"; training: TrainingConfig; seed: number } & MlpConfig) | { kind: "load"; path: string };
+/** A fixed temperature or a schedule (tMax of linear/cosine may be open: the run fills in its step count). */
+export type TemperatureConfig = number | ScheduleSpec | ScheduleTemplate;
+
+/**
+ * The configuration with every default filled in. Written out (not z.output)
+ * so that it reads the same under tslab's non-strict compiler, where zod's
+ * inferred types turn every field optional.
+ */
+export interface ResolvedConfig {
+  name: string;
+  description?: string;
+  data: DataConfig;
+  teacher: TeacherConfig;
+  student: MlpConfig;
+  loss: { alpha: number; temperature: TemperatureConfig; extra: { l2?: number; confidencePenalty?: number } };
+  optimizer: TrainingConfig;
+  seeds: number[];
+  checkpoint: { every: number; directory: string } | null;
+  export: { directory: string } | null;
+}
+
+export interface ConfigProblem {
+  /** Dotted path, e.g. "loss.alpha" or "seeds[2]". */
+  path: string;
+  /** The offending value as JSON (or "missing"). */
+  value: string;
+  /** What was expected. */
+  expected: string;
+}
+
+/** A configuration with one or more bad fields; `problems` lists them all. */
+export class ConfigError extends Error {
+  constructor(
+    readonly problems: ConfigProblem[],
+    readonly source = "configuration",
+  ) {
+    super(`invalid ${source} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` + problems.map((p) => `  - ${p.path}: got ${p.value}; expected ${p.expected}`).join("\n"));
+    this.name = "ConfigError";
+  }
+}
+
+function pathString(p: (string | number)[]): string {
+  let s = "";
+  for (const k of p) s += typeof k === "number" ? `[${k}]` : s ? `.${k}` : k;
+  return s || "(root)";
+}
+
+function valueAt(root: unknown, p: (string | number)[]): { found: boolean; value: unknown } {
+  let v: unknown = root;
+  for (const k of p) {
+    if (v === null || typeof v !== "object" || !(k in (v as object))) return { found: false, value: undefined };
+    v = (v as Record<string | number, unknown>)[k];
+  }
+  return { found: true, value: v };
+}
+
+export function showValue(v: unknown, max = 80): string {
+  if (v === undefined) return "missing";
+  let s: string;
+  try {
+    s = typeof v === "number" && !Number.isFinite(v) ? String(v) : JSON.stringify(v);
+  } catch {
+    s = String(v);
+  }
+  if (s === undefined) s = String(v);
+  return s.length > max ? s.slice(0, max - 1) + "…" : s;
+}
+
+const bound = (inclusive: boolean, lower: boolean) => (lower ? (inclusive ? "≥" : ">") : inclusive ? "≤" : "<");
+
+function expectedText(issue: z.ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_type":
+      if (issue.expected === "integer") return "an integer";
+      if (issue.received === "undefined") return `a value (required field): ${issue.expected}`;
+      return `${issue.expected === "array" ? "an array" : issue.expected === "object" ? "an object" : `a ${issue.expected}`}`;
+    case "too_small":
+      if (issue.type === "array") return `at least ${issue.minimum} item(s)`;
+      if (issue.type === "string") return `a string of at least ${issue.minimum} character(s)`;
+      return `a number ${bound(issue.inclusive, true)} ${issue.minimum}`;
+    case "too_big":
+      if (issue.type === "array") return `at most ${issue.maximum} item(s)`;
+      if (issue.type === "string") return `a string of at most ${issue.maximum} character(s)`;
+      return `a number ${bound(issue.inclusive, false)} ${issue.maximum}`;
+    case "not_finite":
+      return "a finite number";
+    case "invalid_enum_value":
+      return `one of ${issue.options.map((o) => JSON.stringify(o)).join(", ")}`;
+    case "invalid_literal":
+      return JSON.stringify(issue.expected);
+    case "invalid_union_discriminator":
+      return `"${issue.path[issue.path.length - 1] ?? "kind"}" to be one of ${issue.options.map((o) => JSON.stringify(o)).join(", ")}`;
+    case "invalid_string":
+      return issue.message;
+    default:
+      return issue.message;
+  }
+}
+
+/** zod's issues flattened into ConfigProblems (unions narrowed to the branch the value was meant for). */
+export function formatIssues(issues: z.ZodIssue[], input: unknown): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  for (const issue of issues) {
+    if (issue.code === "invalid_union") {
+      // Keep the branches that got past the type check at the union's own path.
+      const here = pathString(issue.path);
+      const meant = issue.unionErrors.filter((e) => !e.issues.some((i) => i.code === "invalid_type" && pathString(i.path) === here));
+      if (meant.length === 1) {
+        out.push(...formatIssues(meant[0].issues, input));
+        continue;
+      }
+      const kinds = issue.unionErrors.map((e) => {
+        const t = e.issues.find((i) => i.code === "invalid_type" && pathString(i.path) === here);
+        return t && t.code === "invalid_type" ? t.expected : "another form";
+      });
+      const { found, value } = valueAt(input, issue.path);
+      const kindList = [...new Set(kinds)].join(" or ");
+      out.push({ path: here, value: found ? showValue(value) : "missing", expected: found ? `a ${kindList}` : `a value (required field): ${kindList}` });
+      continue;
+    }
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        const p = [...issue.path, key];
+        out.push({ path: pathString(p), value: showValue(valueAt(input, p).value), expected: `no such field (unknown field; ${issue.message})` });
+      }
+      continue;
+    }
+    const { found, value } = valueAt(input, issue.path);
+    if (issue.code === "custom" && issue.params?.complete) {
+      // A check from another module whose message reads "<field> must be <what>; got <value>".
+      const m = /^(\S+) must be (.*); got (.*)$/.exec(issue.message);
+      out.push(m ? { path: m[1], value: m[3], expected: m[2] } : { path: pathString(issue.path), value: showValue(value), expected: issue.message });
+      continue;
+    }
+    out.push({ path: pathString(issue.path), value: found ? showValue(value) : "missing", expected: expectedText(issue) });
+  }
+  // One line per problem even when zod reports it twice (e.g. through a preprocess).
+  const seen = new Set<string>();
+  return out.filter((p) => {
+    const k = `${p.path}|${p.expected}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/**
+ * Validates `raw` against the schema and returns the resolved configuration
+ * (defaults filled). Relative paths (data.path, teacher.path, checkpoint and
+ * export directories) are resolved against `baseDir` when given. Throws a
+ * ConfigError listing every problem.
+ */
+export function resolveConfig(raw: unknown, opts: { baseDir?: string; source?: string } = {}): ResolvedConfig {
+  const parsed = ExperimentConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, raw), opts.source);
+  const c = parsed.data as unknown as ResolvedConfig;
+  if (opts.baseDir) {
+    const abs = (p: string) => path.resolve(opts.baseDir as string, p);
+    if (c.data.kind === "csv") c.data.path = abs(c.data.path);
+    if (c.teacher.kind === "load") c.teacher.path = abs(c.teacher.path);
+    if (c.checkpoint) c.checkpoint.directory = abs(c.checkpoint.directory);
+    if (c.export) c.export.directory = abs(c.export.directory);
+  }
+  return c;
+}
+
+/** Reads a JSON configuration file; relative paths in it are taken relative to the file's folder. */
+export function loadConfigFile(file: string): ResolvedConfig {
+  if (!fs.existsSync(file)) throw new Error(`configuration file not found: ${file}`);
+  const text = fs.readFileSync(file, "utf8");
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`configuration file ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  return resolveConfig(raw, { baseDir: path.dirname(path.resolve(file)), source: `configuration ${file}` });
+}
+
+/** JSON with object keys sorted, so equal values give equal strings. */
+export function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_k, val) =>
+    val && typeof val === "object" && !Array.isArray(val) ? Object.fromEntries(Object.keys(val).sort().map((k) => [k, (val as Record<string, unknown>)[k]])) : val,
+  );
+}
+
+export function sha256(data: string | Uint8Array): string {
+  return crypto.createHash("sha256").update(data).digest("hex");
+}
+
+/** The part of a resolved configuration that decides the numbers (not its name, description, checkpoint or export folders). */
+export function numericConfig(c: ResolvedConfig): Record<string, unknown> {
+  return { data: c.data, teacher: c.teacher, student: c.student, loss: c.loss, optimizer: c.optimizer };
+}
+
+/** sha256 of the canonical numeric configuration (plus anything in `extra`, e.g. the seed). */
+export function configFingerprint(c: ResolvedConfig, extra: Record<string, unknown> = {}): string {
+  return sha256(canonicalJson({ ...numericConfig(c), ...extra }));
+}
+
+/** Dotted paths where two JSON-like values differ, with both values (for mismatch messages). */
+export function diffValues(a: unknown, b: unknown, at = ""): string[] {
+  const isObj = (v: unknown) => v !== null && typeof v === "object";
+  if (isObj(a) && isObj(b) && Array.isArray(a) === Array.isArray(b)) {
+    const keys = [...new Set([...Object.keys(a as object), ...Object.keys(b as object)])].sort();
+    return keys.flatMap((k) => diffValues((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], Array.isArray(a) ? `${at}[${k}]` : at ? `${at}.${k}` : k));
+  }
+  return canonicalJson(a) === canonicalJson(b) ? [] : [`${at || "(root)"}: ${showValue(a)} vs ${showValue(b)}`];
+}
