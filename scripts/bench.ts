@@ -18,29 +18,54 @@
  *      samples) distilled at T = 4 from cached teacher logits (includes
  *      train()'s per-epoch evaluation on the 500 test samples)
  *
+ *   sweep-serial / sweep-parallel
+ *      the same temperature sweep (src/experiment/temperature-sweep.ts: 8
+ *      student runs 64-16-10 on the digits, 2 seeds × hard labels + T = 1, 4, 8)
+ *      run serially in-process (workers = 1) and through runTrials' worker
+ *      processes (workers = BENCH_WORKERS, default the number of cores);
+ *      msPerStep is the whole sweep; the parallel line carries the speedup and
+ *      whether the results were bit-identical. Not run on webgpu (train()
+ *      reads synchronously, which webgpu cannot do in Node).
+ *
  * msPerStep is the median of the timed runs after warm-up (for e: one run =
  * one epoch). gflops counts 2·m·n·k per matmul of a forward pass and 3× that
- * for a training step (forward + two backward products).
+ * for a training step (forward + two backward products). A case a backend
+ * cannot run prints {case, backend, skipped: reason} instead.
  *
- * Env: BENCH_QUICK=1 for a ~30 s version; BENCH_BACKENDS=wasm,wasm-nofast,cpu,tensorflow
- * to pick configurations.
+ * Env: BENCH_QUICK=1 for a ~30 s version (sweep: 40 instead of 100 epochs);
+ * BENCH_BACKENDS=tensorflow,wasm,wasm-nofast,cpu,webgpu to pick configurations
+ * (webgpu is not in the default list: DISTILL_WEBGPU_BACKEND picks Dawn's
+ * backend); BENCH_CASES=a,b,c,d,e,sweep to pick cases (default all);
+ * BENCH_WORKERS for the parallel sweep.
  */
 import { spawn } from "child_process";
+import * as os from "os";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../src/backend";
+import { BackendName, initBackend } from "../src/backend";
 import { loadDigits } from "../src/data/digits";
 import { crossEntropy, distillationLoss } from "../src/distill/losses";
 import { cacheTeacherOutputs } from "../src/distill/teachers";
+import { cpuMs, defaultWorkers } from "../src/experiment/parallel";
+import { trainTeacher } from "../src/experiment/runs";
+import { TemperatureSweepConfig, TemperatureSweepResult, temperatureSweep } from "../src/experiment/temperature-sweep";
 import { buildMlp } from "../src/models/mlp";
 import { train } from "../src/train/trainer";
 import { wasmKernelsInfo } from "../src/wasm-kernels";
+import { webGpuInfo } from "../src/webgpu";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 
+const ALL_CASES = ["a", "b", "c", "d", "e", "sweep"];
+const CASES = new Set((process.env.BENCH_CASES ?? "").split(",").map((s) => s.trim()).filter(Boolean));
+if (CASES.size === 0) ALL_CASES.forEach((c) => CASES.add(c));
+for (const c of CASES) if (!ALL_CASES.includes(c)) throw new Error(`BENCH_CASES must name some of ${ALL_CASES.join(", ")}; got "${c}"`);
+
 interface Config {
   label: string;
-  backend: "tensorflow" | "wasm" | "cpu";
+  backend: BackendName;
   env: Record<string, string>;
+  /** Only when BENCH_BACKENDS names it. */
+  optIn?: boolean;
 }
 
 const CONFIGS: Config[] = [
@@ -48,6 +73,7 @@ const CONFIGS: Config[] = [
   { label: "wasm", backend: "wasm", env: { DISTILL_WASM_FAST: "1" } },
   { label: "wasm-nofast", backend: "wasm", env: { DISTILL_WASM_FAST: "0" } },
   { label: "cpu", backend: "cpu", env: {} },
+  { label: "webgpu", backend: "webgpu", env: {}, optIn: true },
 ];
 
 function progress(msg: string): void {
@@ -58,7 +84,7 @@ function progress(msg: string): void {
 
 async function runParent(): Promise<void> {
   const wanted = (process.env.BENCH_BACKENDS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-  const configs = wanted.length ? CONFIGS.filter((c) => wanted.includes(c.label)) : CONFIGS;
+  const configs = wanted.length ? CONFIGS.filter((c) => wanted.includes(c.label)) : CONFIGS.filter((c) => !c.optIn);
   if (!configs.length) throw new Error(`BENCH_BACKENDS must name some of ${CONFIGS.map((c) => c.label).join(", ")}`);
   const t0 = performance.now();
   for (const c of configs) {
@@ -88,22 +114,7 @@ interface Timing {
 }
 
 /** Warm-up runs, then timed runs until `maxRuns`, or `budgetMs` has passed and `minRuns` are done. */
-function timeIt(fn: () => void, opts: { warmup: number; minRuns: number; maxRuns: number; budgetMs: number }): Timing {
-  for (let i = 0; i < opts.warmup; i++) fn();
-  const times: number[] = [];
-  const start = performance.now();
-  while (times.length < opts.maxRuns && (times.length < opts.minRuns || performance.now() - start < opts.budgetMs)) {
-    const t = performance.now();
-    fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((x, y) => x - y);
-  const mid = times.length >> 1;
-  const median = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
-  return { msPerStep: median, steps: times.length, warmup: opts.warmup };
-}
-
-async function timeItAsync(fn: () => Promise<void>, opts: { warmup: number; minRuns: number; maxRuns: number; budgetMs: number }): Promise<Timing> {
+async function timeIt(fn: () => Promise<void>, opts: { warmup: number; minRuns: number; maxRuns: number; budgetMs: number }): Promise<Timing> {
   for (let i = 0; i < opts.warmup; i++) await fn();
   const times: number[] = [];
   const start = performance.now();
@@ -125,18 +136,30 @@ function mlpForwardFlops(dims: number[], batch: number): number {
   return f;
 }
 
-type Step = () => void;
+type Step = () => Promise<void>;
+
+/**
+ * Waits until `t` is computed, then disposes it. dataSync where the backend can
+ * (no extra promise round trip), await data() on webgpu, which cannot read
+ * synchronously in Node.
+ */
+async function settle(t: tf.Tensor): Promise<void> {
+  if (tf.getBackend() === "webgpu") await t.data();
+  else t.dataSync();
+  t.dispose();
+}
 
 /** One Adam training step of `model` on the loss; syncs on the loss value so the work is done when it returns. */
 function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, loss: (logits: tf.Tensor2D) => tf.Scalar, x: tf.Tensor2D): Step {
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  return () => {
-    tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => loss(model.apply(x, { training: true }) as tf.Tensor2D), vars);
-      optimizer.applyGradients(grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
-      value.dataSync();
-    });
-  };
+  return () =>
+    settle(
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => loss(model.apply(x, { training: true }) as tf.Tensor2D), vars);
+        optimizer.applyGradients(grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
+        return value;
+      }),
+    );
 }
 
 async function runChild(): Promise<void> {
@@ -156,6 +179,7 @@ async function runChild(): Promise<void> {
     backend: backendName,
     wasmFast,
     ...(isWasm ? { wasmPatched: info.patched, wasmFilled: info.filled, wasmReplaced: info.replaced } : {}),
+    ...(tf.getBackend() === "webgpu" ? { webgpu: webGpuInfo()?.summary } : {}),
     node: process.version,
     tfjs: tf.version.tfjs,
   };
@@ -189,44 +213,58 @@ async function runChild(): Promise<void> {
   const bigDims = [784, 512, 512, 10];
   const studentDims = [784, 128, 10];
 
+  /** Runs one case; a case this backend cannot run prints a "skipped" line instead of ending the run. */
+  const runCase = async (ids: string[], name: string, body: () => Promise<void>) => {
+    if (!ids.some((id) => CASES.has(id))) return;
+    try {
+      await body();
+    } catch (err) {
+      const reason = (err instanceof Error ? err.message : String(err)).split("\n")[0];
+      process.stdout.write(JSON.stringify({ case: name, ...common, skipped: reason }) + "\n");
+      progress(`${label}: ${name} skipped: ${reason}`);
+    }
+  };
+
   // (a) big MLP, cross-entropy training step
-  {
+  await runCase(["a"], "a-mlp784-512-512-10-ce-train", async () => {
     const model = buildMlp({ inputDim: 784, hidden: [512, 512], outputDim: 10, seed: 1 });
     const opt = tf.train.adam(1e-3);
-    const t = timeIt(trainStep(model, opt, (z) => crossEntropy(z, y), x), big);
+    const t = await timeIt(trainStep(model, opt, (z) => crossEntropy(z, y), x), big);
     emit("a-mlp784-512-512-10-ce-train", t, 3 * mlpForwardFlops(bigDims, batch), { batch });
     opt.dispose();
     model.dispose();
-  }
+  });
 
   const teacher = buildMlp({ inputDim: 784, hidden: [512, 512], outputDim: 10, seed: 2 });
   const teacherLogits = tf.tidy(() => teacher.apply(x, { training: false }) as tf.Tensor2D);
   const studentFlops = 3 * mlpForwardFlops(studentDims, batch);
 
   // (b) distillation step with the teacher's forward pass
-  {
+  await runCase(["b"], "b-distill-teacher-forward", async () => {
     const student = buildMlp({ inputDim: 784, hidden: [128], outputDim: 10, seed: 3 });
     const opt = tf.train.adam(1e-3);
     const vars = student.trainableWeights.map((w) => w.read() as tf.Variable);
     const step: Step = () =>
-      tf.tidy(() => {
-        const tl = teacher.apply(x, { training: false }) as tf.Tensor2D;
-        const { value, grads } = tf.variableGrads(() => {
-          const logits = student.apply(x, { training: true }) as tf.Tensor2D;
-          return distillationLoss({ studentLogits: logits, teacherLogits: tl, labels: y, temperature: T, alpha }).total;
-        }, vars);
-        opt.applyGradients(grads as unknown as Parameters<typeof opt.applyGradients>[0]);
-        value.dataSync();
-      });
-    const t = timeIt(step, slow ? big : small);
+      settle(
+        tf.tidy(() => {
+          const tl = teacher.apply(x, { training: false }) as tf.Tensor2D;
+          const { value, grads } = tf.variableGrads(() => {
+            const logits = student.apply(x, { training: true }) as tf.Tensor2D;
+            return distillationLoss({ studentLogits: logits, teacherLogits: tl, labels: y, temperature: T, alpha }).total;
+          }, vars);
+          opt.applyGradients(grads as unknown as Parameters<typeof opt.applyGradients>[0]);
+          return value;
+        }),
+      );
+    const t = await timeIt(step, slow ? big : small);
     emit("b-distill-teacher-forward", t, mlpForwardFlops(bigDims, batch) + studentFlops, { batch, temperature: T, alpha });
     opt.dispose();
     student.dispose();
-  }
+  });
 
   // (c) and (d): the same student with cached teacher logits vs plain cross-entropy.
   // Measured interleaved in rounds so that both see the same machine state.
-  {
+  await runCase(["c", "d"], "c/d-student-steps", async () => {
     const sC = buildMlp({ inputDim: 784, hidden: [128], outputDim: 10, seed: 3 });
     const sD = buildMlp({ inputDim: 784, hidden: [128], outputDim: 10, seed: 3 });
     const oC = tf.train.adam(1e-3);
@@ -239,8 +277,8 @@ async function runChild(): Promise<void> {
     const tc: Timing[] = [];
     const td: Timing[] = [];
     for (let r = 0; r < rounds; r++) {
-      tc.push(timeIt(stepC, { ...part, warmup: r === 0 ? opts.warmup : 1 }));
-      td.push(timeIt(stepD, { ...part, warmup: r === 0 ? opts.warmup : 1 }));
+      tc.push(await timeIt(stepC, { ...part, warmup: r === 0 ? opts.warmup : 1 }));
+      td.push(await timeIt(stepD, { ...part, warmup: r === 0 ? opts.warmup : 1 }));
     }
     const merge = (ts: Timing[]): Timing => {
       const ms = ts.map((t) => t.msPerStep).sort((p, q) => p - q);
@@ -254,14 +292,14 @@ async function runChild(): Promise<void> {
     oD.dispose();
     sC.dispose();
     sD.dispose();
-  }
+  });
   teacherLogits.dispose();
   teacher.dispose();
   x.dispose();
   y.dispose();
 
   // (e) one epoch of the digits student with distillation through train()
-  {
+  await runCase(["e"], "e-digits-epoch-distill-T4", async () => {
     const digits = loadDigits({ seed: 0 });
     const trainT = digits.train.toTensors();
     const testT = digits.test.toTensors();
@@ -278,7 +316,7 @@ async function runChild(): Promise<void> {
       );
     };
     const opts = QUICK ? { warmup: 1, minRuns: 3, maxRuns: 20, budgetMs: 1500 } : { warmup: 2, minRuns: 5, maxRuns: 40, budgetMs: 4000 };
-    const t = await timeItAsync(epoch, opts);
+    const t = await timeIt(epoch, opts);
     const flops = 3 * mlpForwardFlops([64, 16, 10], n) + mlpForwardFlops([64, 16, 10], nTest);
     emit("e-digits-epoch-distill-T4", t, flops, { unit: "epoch", samples: n, batch: 64, batchesPerEpoch: Math.ceil(n / 64), temperature: T, alpha });
     cached.dispose();
@@ -288,6 +326,67 @@ async function runChild(): Promise<void> {
       d.x.dispose();
       d.y.dispose();
     }
+  });
+
+  // sweep-serial / sweep-parallel: the same 8-run temperature sweep, in-process and across worker processes
+  if (CASES.has("sweep")) {
+    if (tf.getBackend() === "webgpu") {
+      for (const c of ["sweep-serial", "sweep-parallel"]) process.stdout.write(JSON.stringify({ case: c, ...common, skipped: "train() reads synchronously (dataSync), which webgpu cannot do in Node" }) + "\n");
+    } else await runCase(["sweep"], "sweep", () => sweepCases(emit));
+  }
+}
+
+/** The 8 student runs of the sweep cases. */
+const SWEEP: TemperatureSweepConfig = {
+  student: { hidden: [16], batchSize: 64, learningRate: 1e-3 },
+  temperatures: [1, 4, 8],
+  alpha: 0.5,
+  seeds: [0, 1],
+  settings: [{ name: "all rows", trainFraction: 1, epochs: QUICK ? 40 : 100 }],
+};
+
+async function sweepCases(emit: (c: string, t: Timing, flops: number | null, extra?: Record<string, unknown>) => void): Promise<void> {
+  const digits = loadDigits({ seed: 0 });
+  const data = { train: digits.train, test: digits.test, trainT: digits.train.toTensors(), testT: digits.test.toTensors() };
+  const teacher = await trainTeacher(data, { hidden: [128], epochs: 5, batchSize: 64, learningRate: 1e-3 }, 0);
+  const workers = Number(process.env.BENCH_WORKERS ?? defaultWorkers());
+  const trials = SWEEP.settings.length * SWEEP.seeds.length * (SWEEP.temperatures.length + 1);
+  /** Wall time, and CPU time of the busiest process (its start-up included): the wall time on an otherwise idle machine. */
+  const quiet = async (w: number): Promise<{ ms: number; cpuMs: number; result: TemperatureSweepResult }> => {
+    const log = console.log;
+    console.log = () => {}; // the sweep's per-run progress lines would mix with the JSON on stdout
+    const perWorker = new Map<number, number>();
+    try {
+      const c0 = cpuMs();
+      const t0 = performance.now();
+      const result = await temperatureSweep(data, teacher, SWEEP, { workers: w, onTrial: (r) => perWorker.set(r.worker, r.processCpuMs) });
+      const ms = performance.now() - t0;
+      perWorker.set(0, cpuMs() - c0); // this process (worker 0): only what it used during the sweep
+      return { ms, cpuMs: Math.max(...perWorker.values()), result };
+    } finally {
+      console.log = log;
+    }
+  };
+  const serial = await quiet(1);
+  const parallel = await quiet(workers);
+  const strip = (r: TemperatureSweepResult) => JSON.stringify({ ...r, rows: r.rows.map((row) => ({ ...row, ms: 0 })) });
+  const identical = strip(serial.result) === strip(parallel.result);
+  const extra = { unit: "sweep", trials, epochs: SWEEP.settings[0].epochs, student: "64-16-10", loadAvg1m: Number(os.loadavg()[0].toFixed(2)), cores: os.availableParallelism() };
+  const r2 = (x: number) => Number(x.toFixed(2));
+  emit("sweep-serial", { msPerStep: serial.ms, steps: 1, warmup: 0 }, null, { ...extra, workers: 1, cpuMs: Math.round(serial.cpuMs) });
+  emit("sweep-parallel", { msPerStep: parallel.ms, steps: 1, warmup: 0 }, null, {
+    ...extra,
+    workers,
+    speedup: r2(serial.ms / parallel.ms),
+    // serial CPU time over the busiest worker's CPU time (start-up included): the speedup on an idle machine
+    cpuSpeedup: r2(serial.cpuMs / parallel.cpuMs),
+    busiestWorkerCpuMs: Math.round(parallel.cpuMs),
+    identical,
+  });
+  teacher.dispose();
+  for (const d of [data.trainT, data.testT]) {
+    d.x.dispose();
+    d.y.dispose();
   }
 }
 

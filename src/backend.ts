@@ -1,25 +1,37 @@
 /**
  * Picks the fastest TensorFlow.js backend that works on this machine:
  * tfjs-node-gpu (CUDA) → tfjs-node (native CPU) → wasm → cpu.
- * DISTILL_BACKEND=<tensorflow|wasm|cpu> forces one. The choice, and why the
+ * DISTILL_BACKEND=<tensorflow|wasm|cpu|webgpu> forces one. The choice, and why the
  * faster ones were skipped, is reported as one line instead of tfjs' banners.
+ *
+ * webgpu (Dawn through the optional npm packages webgpu + tfjs-backend-webgpu,
+ * see src/webgpu.ts; DISTILL_WEBGPU_BACKEND=vulkan|opengles picks Dawn's
+ * backend) is used only when forced: without a GPU it runs on Mesa's llvmpipe
+ * and is slower than cpu.
  */
 import * as tf from "@tensorflow/tfjs";
 import { installWasmKernels } from "./wasm-kernels";
+import { registerWebGpu } from "./webgpu";
 
-export type BackendName = "tensorflow" | "wasm" | "cpu";
+export type BackendName = "tensorflow" | "wasm" | "cpu" | "webgpu";
 
 export interface BackendChoice {
   name: BackendName;
-  /** "gpu" when the tensorflow backend came from tfjs-node-gpu. */
+  /** "gpu" when the tensorflow backend came from tfjs-node-gpu, or webgpu runs on a real GPU (not llvmpipe/lavapipe). */
   device: "gpu" | "cpu";
   /** One readable line: chosen backend and why the others were skipped. */
   summary: string;
   skipped: { backend: string; reason: string }[];
 }
 
-const KNOWN: BackendName[] = ["tensorflow", "wasm", "cpu"];
+/** The automatic order. */
+const AUTO: BackendName[] = ["tensorflow", "wasm", "cpu"];
+/** Everything DISTILL_BACKEND may name. */
+const KNOWN: BackendName[] = [...AUTO, "webgpu"];
 let current: BackendChoice | undefined;
+/** Extra words for the summary line (the webgpu adapter). */
+let detail = "";
+let webgpuOnGpu = false;
 
 function quietTfjs(): void {
   // tfjs-node-gpu and the cpu backend print multi-line banners on first use.
@@ -45,6 +57,11 @@ function firstLine(err: unknown): string {
 async function activate(name: BackendName): Promise<string | null> {
   try {
     if (name === "wasm") require("@tensorflow/tfjs-backend-wasm");
+    if (name === "webgpu") {
+      const w = await registerWebGpu();
+      detail = w.summary + (w.skipped.length ? `; Dawn skipped ${w.skipped.map((s) => `${s.backend}: ${s.reason}`).join(", ")}` : "");
+      webgpuOnGpu = !/llvmpipe|lavapipe|softpipe|swiftshader/i.test(w.summary);
+    }
     const ok = await tf.setBackend(name);
     if (!ok) return "failed to initialise";
     await tf.ready();
@@ -73,7 +90,7 @@ export async function initBackend(opts: { force?: string; log?: boolean } = {}):
   quietTfjs();
   const skipped: { backend: string; reason: string }[] = [];
   let device: "gpu" | "cpu" = "cpu";
-  const candidates: BackendName[] = forced ? [forced as BackendName] : KNOWN;
+  const candidates: BackendName[] = forced ? [forced as BackendName] : AUTO;
 
   for (const name of candidates) {
     if (name === "tensorflow") {
@@ -92,9 +109,9 @@ export async function initBackend(opts: { force?: string; log?: boolean } = {}):
     if (failure === null) {
       silenceCpuBanner();
       const why = skipped.map((s) => `${s.backend}: ${s.reason}`).join("; ");
-      const label = name === "tensorflow" ? `tensorflow (${device})` : name;
+      const label = name === "tensorflow" ? `tensorflow (${device})` : name === "webgpu" ? `webgpu (${detail})` : name;
       const summary = `tfjs backend: ${label}${forced ? " (forced by DISTILL_BACKEND)" : ""}${why ? ` — skipped ${why}` : ""}`;
-      current = { name, device: name === "tensorflow" ? device : "cpu", summary, skipped };
+      current = { name, device: name === "tensorflow" ? device : name === "webgpu" && webgpuOnGpu ? "gpu" : "cpu", summary, skipped };
       if (opts.log ?? true) console.log(summary);
       return current;
     }

@@ -4,14 +4,15 @@
  * several seeds and several data/budget settings, every variant of a setting
  * with the same budget (same rows, epochs, batch size and learning rate).
  */
+import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { Dataset, Tensors } from "../data/dataset";
-import { labelledFraction } from "../data/split";
 import { checkAlpha, checkTemperature, softTargetEntropy } from "../distill/temperature";
 import { describeMlp } from "../models/mlp";
 import { Progress, pct } from "./progress";
-import { MlpTrainSpec, TrainedTeacher, runStudent } from "./runs";
-import { deriveSeed } from "./seed";
+import { TrialDone, runTrials } from "./parallel";
+import { SweepContext, SweepShared, SweepTrial, SweepTrialResult, sweepSetup, sweepShared, sweepTrial, variantName } from "./parallel-sweep";
+import { MlpTrainSpec, TrainedTeacher } from "./runs";
 import { summarize } from "./stats";
 
 export interface SweepSetting {
@@ -75,51 +76,51 @@ export function softTargetEntropies(teacherLogits: tf.Tensor2D, temperatures: nu
   return temperatures.map((temperature) => ({ temperature, entropy: softTargetEntropy(teacherLogits, temperature) }));
 }
 
+/**
+ * Trains every (setting, seed, variant) student. The runs are independent and
+ * go through runTrials (parallel.ts): across `workers` processes (default
+ * DISTILL_WORKERS or the number of cores; 1 = serially in this process), with
+ * the same results either way. Rows and curves come in the order settings ×
+ * seeds × variants; progress prints one line per finished run.
+ */
 export async function temperatureSweep(
   data: { train: Dataset; trainT: Tensors; testT: Tensors },
   teacher: TrainedTeacher,
   config: TemperatureSweepConfig,
+  opts: {
+    /** Processes to run the student runs in; default DISTILL_WORKERS or the number of cores; 1 = serially in this process. */
+    workers?: number;
+    /** Called once per finished run (in finishing order), after its progress line. */
+    onTrial?: (r: TrialDone<SweepTrial, SweepTrialResult>) => void;
+  } = {},
 ): Promise<TemperatureSweepResult> {
   checkSweepConfig(config);
   const variants: (number | null)[] = [null, ...config.temperatures];
-  const total = config.settings.length * variants.length * config.seeds.length;
-  const progress = new Progress("sweep", total);
-  const rows: SweepRow[] = [];
-  const curves: CurvePoint[] = [];
-  let done = 0;
-  let studentParams = 0;
-
+  const trials: SweepTrial[] = [];
   for (const setting of config.settings) {
     for (const seed of config.seeds) {
-      // Each seed draws its own subset of rows; all variants of (setting, seed) share it.
-      const all = Array.from({ length: data.train.numSamples }, (_, i) => i);
-      const rowsIdx = setting.trainFraction < 1 ? labelledFraction(data.train.y, all, setting.trainFraction, deriveSeed(seed, "subset", setting.name)).labelled : all;
-      const idx = tf.tensor1d(rowsIdx, "int32");
-      const train = { x: tf.gather(data.trainT.x, idx) as tf.Tensor2D, y: tf.gather(data.trainT.y, idx) as tf.Tensor1D };
-      const teacherTrain = tf.gather(teacher.outputs.train, idx) as tf.Tensor2D;
-      try {
-        for (const temperature of variants) {
-          const variant = temperature === null ? "hard labels" : `T=${temperature}`;
-          const run = await runStudent({
-            train,
-            test: data.testT,
-            teacher: { train: teacherTrain, test: teacher.outputs.test },
-            numClasses: data.train.numClasses,
-            spec: { ...config.student, epochs: setting.epochs },
-            temperature: temperature ?? 1,
-            alpha: temperature === null ? 1 : config.alpha,
-            seed: deriveSeed(seed, "student"),
-          });
-          studentParams = run.params;
-          rows.push({ setting: setting.name, variant, temperature, seed, trainSamples: rowsIdx.length, epochs: setting.epochs, testAcc: run.testAcc, teacherAgreement: run.teacherAgreement, ms: run.ms });
-          run.history.forEach((h) => curves.push({ setting: setting.name, variant, seed, epoch: h.epoch, testAcc: h.testAcc }));
-          progress.log(`${setting.name} · ${variant} · seed ${seed}: test accuracy ${pct(run.testAcc)} (${(run.ms / 1000).toFixed(1)} s)`, ++done);
-        }
-      } finally {
-        [idx, train.x, train.y, teacherTrain].forEach((t) => t.dispose());
-      }
+      for (const temperature of variants) trials.push({ setting, seed, temperature, student: config.student, alpha: config.alpha });
     }
   }
+  const progress = new Progress("sweep", trials.length);
+  const describe = (t: SweepTrial) => `${t.setting.name} · ${variantName(t.temperature)} · seed ${t.seed}`;
+  const results = await runTrials<SweepTrial, SweepTrialResult, SweepShared, SweepContext>({
+    module: path.join(__dirname, "parallel-sweep.ts"),
+    fn: "sweepTrial",
+    setup: "sweepSetup",
+    local: { fn: sweepTrial, setup: sweepSetup },
+    trials,
+    shared: sweepShared(data, teacher.outputs),
+    workers: opts.workers,
+    describe,
+    onResult: (r) => {
+      progress.log(`${r.description}: test accuracy ${pct(r.result.row.testAcc)} (${(r.result.row.ms / 1000).toFixed(1)} s)`, r.done);
+      opts.onTrial?.(r);
+    },
+  });
+  const rows: SweepRow[] = results.map((r) => r.row);
+  const curves: CurvePoint[] = results.flatMap((r) => r.curve);
+  const studentParams = results.length ? results[results.length - 1].params : 0;
   const arch = describeMlp({ inputDim: data.train.numFeatures, hidden: config.student.hidden, outputDim: data.train.numClasses });
   return { studentArch: arch, studentParams, rows, curves };
 }
