@@ -48,6 +48,14 @@ export interface TrainData {
   teacherTargets?: TargetFn;
   /** Cached teacher logits on test.x (for the agreement metric). */
   teacherTest?: tf.Tensor2D;
+  /**
+   * Optional per-row label mask over train rows (1 = labelled, 0 = unlabelled).
+   * When given, the hard-label cross-entropy is the mean over the labelled rows
+   * of each batch (0 for a batch without any), training accuracy counts labelled
+   * rows only, and the labels of unlabelled rows are never used: they may hold
+   * any value (e.g. −1), as they are replaced by 0 before any loss sees them.
+   */
+  labelMask?: tf.Tensor1D;
 }
 
 export interface EpochRecord {
@@ -58,7 +66,7 @@ export interface EpochRecord {
   kd: number;
   /** Mean of each extra loss term, by name (only when there are extra terms). */
   extra?: Record<string, number>;
-  /** Training accuracy on the (shuffled, dropout-on) batches of the epoch. */
+  /** Training accuracy on the (shuffled, dropout-on) batches of the epoch (labelled rows only with a labelMask). */
   trainAcc: number;
   testAcc: number;
   /** Fraction of test samples where student and teacher predict the same class; null without a teacher. */
@@ -101,7 +109,12 @@ function checkData(model: tf.LayersModel, d: TrainData, needsTeacher: boolean): 
   const classes = (model.outputs[0].shape as number[])[1];
   if (d.train.y.shape[0] !== n) throw new Error(`train.y has ${d.train.y.shape[0]} labels for ${n} rows of train.x`);
   if (d.test.y.shape[0] !== d.test.x.shape[0]) throw new Error(`test.y has ${d.test.y.shape[0]} labels for ${d.test.x.shape[0]} rows of test.x`);
-  const [lo, hi] = tf.tidy(() => [tf.min(d.train.y).dataSync()[0], tf.max(d.train.y).dataSync()[0]]);
+  if (d.labelMask && (d.labelMask.rank !== 1 || d.labelMask.shape[0] !== n)) throw new Error(`labelMask has shape [${d.labelMask.shape}], expected [${n}] (one entry per train row)`);
+  const [lo, hi] = tf.tidy(() => {
+    // With a label mask, only the labelled rows' labels are checked (the others are never used).
+    const y = d.labelMask ? tf.where(tf.greater(d.labelMask, 0), tf.cast(d.train.y, "int32"), tf.zerosLike(tf.cast(d.train.y, "int32"))) : d.train.y;
+    return [tf.min(y).dataSync()[0], tf.max(y).dataSync()[0]];
+  });
   if (lo < 0 || hi >= classes) throw new Error(`train labels must be in [0, ${classes - 1}] (the student's classes); found [${lo}, ${hi}]`);
   if (needsTeacher && !d.teacherTrain && !d.teacherTargets) throw new Error("alpha < 1 (distillation) needs teacherTrain logits or teacherTargets");
   if (d.teacherTrain && d.teacherTargets) throw new Error("give teacherTrain or teacherTargets, not both");
@@ -148,6 +161,7 @@ export async function train(model: tf.LayersModel, data: TrainData, config: Trai
   const history: EpochRecord[] = start ? [...start.history] : [];
   const partNames = ["loss", "ce", "kd", ...terms.map((t) => t.name)];
   let step = start?.step ?? 0;
+  const labelledRows = data.labelMask ? tf.tidy(() => tf.sum(tf.cast(tf.greater(data.labelMask!, 0), "float32")).dataSync()[0]) : null;
 
   try {
     for (let epoch = (start?.epoch ?? 0) + 1; epoch <= config.epochs; epoch++) {
@@ -166,17 +180,29 @@ export async function train(model: tf.LayersModel, data: TrainData, config: Trai
         const values = tf.tidy(() => {
           const idx = tf.tensor1d(batch, "int32");
           const xb = tf.gather(data.train.x, idx) as tf.Tensor2D;
-          const yb = tf.gather(data.train.y, idx) as tf.Tensor1D;
+          const mb = data.labelMask ? (tf.cast(tf.greater(tf.gather(data.labelMask, idx), 0), "float32") as tf.Tensor1D) : undefined;
+          const yRaw = tf.gather(data.train.y, idx) as tf.Tensor1D;
+          // Unlabelled rows' labels are replaced by class 0 (weight 0) before any loss or metric reads them.
+          const yb = mb ? (tf.where(tf.greater(mb, 0), tf.cast(yRaw, "int32"), tf.zerosLike(tf.cast(yRaw, "int32"))) as tf.Tensor1D) : yRaw;
           const tb = alpha < 1 && data.teacherTrain ? (tf.gather(data.teacherTrain, idx) as tf.Tensor2D) : undefined;
           const qb = alpha < 1 && data.teacherTargets ? data.teacherTargets({ indices: idx, temperature, epoch }) : undefined;
           let parts: tf.Tensor1D | undefined;
           const { grads } = tf.variableGrads(() => {
             const logits = model.apply(xb, { training: true }) as tf.Tensor2D;
             const loss = distillationLoss({ studentLogits: logits, teacherLogits: tb, targetProbs: qb, labels: yb, temperature, alpha });
+            let base = loss.total;
+            let ce = loss.ce;
+            if (mb) {
+              // Hard-label CE over the labelled rows of the batch only.
+              const rowCe = tf.neg(tf.sum(tf.mul(tf.oneHot(yb, logits.shape[1]), tf.logSoftmax(logits)), 1));
+              ce = tf.div(tf.sum(tf.mul(rowCe, mb)), tf.maximum(tf.sum(mb), 1)) as tf.Scalar;
+              base = tf.add(tf.mul(ce, alpha), tf.mul(loss.kd, 1 - alpha)) as tf.Scalar;
+            }
             const extra = terms.map((t) => t.compute({ model, x: xb, y: yb, indices: idx, logits, epoch, step }));
-            const total = extra.reduce<tf.Scalar>((acc, v, i) => tf.add(acc, tf.mul(v, terms[i].weight)), loss.total);
-            const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), yb), "float32"));
-            parts = tf.keep(tf.stack([total, loss.ce, loss.kd, ...extra, tf.div(correct, batch.length)]) as tf.Tensor1D);
+            const total = extra.reduce<tf.Scalar>((acc, v, i) => tf.add(acc, tf.mul(v, terms[i].weight)), base);
+            const hit = tf.cast(tf.equal(tf.argMax(logits, 1), yb), "float32");
+            const correct = tf.sum(mb ? tf.mul(hit, mb) : hit);
+            parts = tf.keep(tf.stack([total, ce, loss.kd, ...extra, tf.div(correct, batch.length)]) as tf.Tensor1D);
             return total;
           }, vars);
           optimizer.applyGradients(grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
@@ -194,6 +220,7 @@ export async function train(model: tf.LayersModel, data: TrainData, config: Trai
         step++;
       }
       const mean = Array.from(sums, (v) => v / n);
+      if (labelledRows !== null) mean[partNames.length] = labelledRows > 0 ? sums[partNames.length] / labelledRows : 0;
       const testLogits = predictLogits(model, data.test.x);
       const record: EpochRecord = {
         epoch,
