@@ -142,7 +142,13 @@ interface RunResult {
   html: string | null;
   ipynb: string | null;
   finished: string;
+  /** The kernel died from tslab's file-watcher bug ("Unexpected pending rebuildTimer"), not from the notebook. */
+  watcherCrash?: boolean;
 }
+
+// tslab 1.0.22 watches the files its cells imported; a change in a watched folder during a cell can
+// kill the kernel with this error (seen when node_modules changed under a running notebook).
+const TSLAB_WATCHER_BUG = "Unexpected pending rebuildTimer";
 
 /** Splits a stream into lines and hands each complete line to `onLine`. */
 function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer): void; end(): void } {
@@ -271,6 +277,7 @@ async function runNotebook(nbPath: string, opts: Options): Promise<RunResult> {
     html: html ? rel(html) : null,
     ipynb: ipynb ? rel(ipynb) : null,
     finished: new Date().toISOString(),
+    watcherCrash: !ok && `${res?.error ?? ""}\n${kstderr}`.includes(TSLAB_WATCHER_BUG),
   };
 }
 
@@ -368,7 +375,14 @@ async function main(): Promise<number> {
   console.log(dim(`${selected.length} notebook(s), kernel ${KERNEL}, cell timeout ${opts.timeout} s, reports in ${opts.reportsDir}`));
 
   const results: RunResult[] = [];
-  for (const f of selected) results.push(await runNotebook(path.join(opts.notebooksDir, f), opts));
+  for (const f of selected) {
+    let result = await runNotebook(path.join(opts.notebooksDir, f), opts);
+    if (result.watcherCrash) {
+      console.log(red(`  the kernel died from tslab's file-watcher bug (${TSLAB_WATCHER_BUG}), not from the notebook: running it once more`));
+      result = await runNotebook(path.join(opts.notebooksDir, f), opts);
+    }
+    results.push(result);
+  }
 
   const index = writeIndex(
     opts,
