@@ -129,6 +129,28 @@ test("synchronous reads fail with a clear message, not a ReferenceError", async 
   t.dispose();
 });
 
+test("the trainer runs on webgpu (asynchronous reads only) and matches cpu", async () => {
+  if (!info) return;
+  const { loadDigits } = await import("../src/data/digits");
+  const { buildMlp } = await import("../src/models/mlp");
+  const { train } = await import("../src/train/trainer");
+  const p = loadDigits({ seed: 0 });
+  const run = async (backend: string) => {
+    await tf.setBackend(backend);
+    const d = { train: p.train.toTensors(), test: p.test.toTensors() };
+    const m = buildMlp({ inputDim: 64, hidden: [16], outputDim: 10, seed: 1 });
+    const h = await train(m, d, { epochs: 2, batchSize: 64, learningRate: 1e-2, seed: 1 });
+    const w = (await m.getWeights()[0].data()) as Float32Array;
+    m.dispose();
+    [d.train.x, d.train.y, d.test.x, d.test.y].forEach((t) => t.dispose());
+    return { h, w };
+  };
+  const cpu = await run("cpu");
+  const gpu = await run("webgpu");
+  gpu.h.forEach((r, i) => assert.ok(Math.abs(r.loss - cpu.h[i].loss) < 1e-4, `epoch ${i + 1} loss ${r.loss} vs ${cpu.h[i].loss}`));
+  assertClose(gpu.w, cpu.w, 1e-3, "first-layer weights after 2 epochs");
+});
+
 test.after(async () => {
   await tf.setBackend("cpu");
 });

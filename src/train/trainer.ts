@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Tensors } from "../data/dataset";
 import { distillationLoss } from "../distill/losses";
 import { checkAlpha, checkTemperature } from "../distill/temperature";
-import { accuracy, agreement, predictLogits } from "../distill/teachers";
+import { predictLogits } from "../distill/teachers";
 import { Rng, deriveSeed, shuffleInPlace } from "../experiment/seed";
 
 /** Temperature as a function of the global training step (0-based); see distill/ for schedules. */
@@ -104,17 +104,28 @@ export function checkTrainConfig(c: TrainConfig): void {
   if (c.alpha !== undefined) checkAlpha(c.alpha);
 }
 
-function checkData(model: tf.LayersModel, d: TrainData, needsTeacher: boolean): void {
+/** Reads a tensor's values asynchronously (WebGPU in Node cannot read synchronously) and disposes it. */
+async function readAndDispose(t: tf.Tensor): Promise<Float32Array | Int32Array | Uint8Array> {
+  try {
+    return (await t.data()) as Float32Array | Int32Array | Uint8Array;
+  } finally {
+    t.dispose();
+  }
+}
+
+async function checkData(model: tf.LayersModel, d: TrainData, needsTeacher: boolean): Promise<void> {
   const n = d.train.x.shape[0];
   const classes = (model.outputs[0].shape as number[])[1];
   if (d.train.y.shape[0] !== n) throw new Error(`train.y has ${d.train.y.shape[0]} labels for ${n} rows of train.x`);
   if (d.test.y.shape[0] !== d.test.x.shape[0]) throw new Error(`test.y has ${d.test.y.shape[0]} labels for ${d.test.x.shape[0]} rows of test.x`);
   if (d.labelMask && (d.labelMask.rank !== 1 || d.labelMask.shape[0] !== n)) throw new Error(`labelMask has shape [${d.labelMask.shape}], expected [${n}] (one entry per train row)`);
-  const [lo, hi] = tf.tidy(() => {
-    // With a label mask, only the labelled rows' labels are checked (the others are never used).
-    const y = d.labelMask ? tf.where(tf.greater(d.labelMask, 0), tf.cast(d.train.y, "int32"), tf.zerosLike(tf.cast(d.train.y, "int32"))) : d.train.y;
-    return [tf.min(y).dataSync()[0], tf.max(y).dataSync()[0]];
-  });
+  const [lo, hi] = await readAndDispose(
+    tf.tidy(() => {
+      // With a label mask, only the labelled rows' labels are checked (the others are never used).
+      const y = d.labelMask ? tf.where(tf.greater(d.labelMask, 0), tf.cast(d.train.y, "int32"), tf.zerosLike(tf.cast(d.train.y, "int32"))) : d.train.y;
+      return tf.stack([tf.min(y), tf.max(y)]);
+    }),
+  );
   if (lo < 0 || hi >= classes) throw new Error(`train labels must be in [0, ${classes - 1}] (the student's classes); found [${lo}, ${hi}]`);
   if (needsTeacher && !d.teacherTrain && !d.teacherTargets) throw new Error("alpha < 1 (distillation) needs teacherTrain logits or teacherTargets");
   if (d.teacherTrain && d.teacherTargets) throw new Error("give teacherTrain or teacherTargets, not both");
@@ -142,7 +153,7 @@ export async function train(model: tf.LayersModel, data: TrainData, config: Trai
   const temperatureAt: TemperatureFn = typeof config.temperature === "function" ? config.temperature : () => (config.temperature as number | undefined) ?? 1;
   const hasTeacher = !!(data.teacherTrain || data.teacherTargets);
   const alpha = config.alpha ?? (hasTeacher ? 0.5 : 1);
-  checkData(model, data, alpha < 1);
+  await checkData(model, data, alpha < 1);
   const terms = config.extraTerms ?? [];
   terms.forEach((t, i) => {
     if (!(Number.isFinite(t.weight) && t.weight >= 0)) throw new Error(`extraTerms[${i}] (${t.name}).weight must be ≥ 0; got ${t.weight}`);
@@ -161,7 +172,7 @@ export async function train(model: tf.LayersModel, data: TrainData, config: Trai
   const history: EpochRecord[] = start ? [...start.history] : [];
   const partNames = ["loss", "ce", "kd", ...terms.map((t) => t.name)];
   let step = start?.step ?? 0;
-  const labelledRows = data.labelMask ? tf.tidy(() => tf.sum(tf.cast(tf.greater(data.labelMask!, 0), "float32")).dataSync()[0]) : null;
+  const labelledRows = data.labelMask ? (await readAndDispose(tf.tidy(() => tf.sum(tf.cast(tf.greater(data.labelMask!, 0), "float32")))))[0] : null;
 
   try {
     for (let epoch = (start?.epoch ?? 0) + 1; epoch <= config.epochs; epoch++) {
@@ -177,7 +188,7 @@ export async function train(model: tf.LayersModel, data: TrainData, config: Trai
         const temperature = temperatureAt(step);
         checkTemperature(temperature, `temperature at step ${step}`);
         temperatureSum += temperature;
-        const values = tf.tidy(() => {
+        const partsT = tf.tidy(() => {
           const idx = tf.tensor1d(batch, "int32");
           const xb = tf.gather(data.train.x, idx) as tf.Tensor2D;
           const mb = data.labelMask ? (tf.cast(tf.greater(tf.gather(data.labelMask, idx), 0), "float32") as tf.Tensor1D) : undefined;
@@ -206,10 +217,9 @@ export async function train(model: tf.LayersModel, data: TrainData, config: Trai
             return total;
           }, vars);
           optimizer.applyGradients(grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
-          const out = parts!.dataSync();
-          parts!.dispose();
-          return out;
+          return parts!;
         });
+        const values = await readAndDispose(partsT);
         for (let i = 0; i < partNames.length; i++) {
           if (!Number.isFinite(values[i])) {
             throw new Error(`training diverged at step ${step} (epoch ${epoch}): loss part "${partNames[i]}" is ${values[i]}`);
@@ -221,7 +231,15 @@ export async function train(model: tf.LayersModel, data: TrainData, config: Trai
       }
       const mean = Array.from(sums, (v) => v / n);
       if (labelledRows !== null) mean[partNames.length] = labelledRows > 0 ? sums[partNames.length] / labelledRows : 0;
-      const testLogits = predictLogits(model, data.test.x);
+      const [testAcc, teacherAgreement] = await readAndDispose(
+        tf.tidy(() => {
+          const testLogits = predictLogits(model, data.test.x);
+          const pred = tf.argMax(testLogits, 1);
+          const acc = tf.mean(tf.cast(tf.equal(pred, tf.cast(data.test.y, "int32")), "float32"));
+          const agree = data.teacherTest ? tf.mean(tf.cast(tf.equal(pred, tf.argMax(data.teacherTest, 1)), "float32")) : tf.scalar(NaN);
+          return tf.stack([acc, agree]);
+        }),
+      );
       const record: EpochRecord = {
         epoch,
         loss: mean[0],
@@ -229,12 +247,11 @@ export async function train(model: tf.LayersModel, data: TrainData, config: Trai
         kd: mean[2],
         ...(terms.length ? { extra: Object.fromEntries(terms.map((t, i) => [t.name, mean[3 + i]])) } : {}),
         trainAcc: mean[partNames.length],
-        testAcc: accuracy(testLogits, data.test.y),
-        teacherAgreement: data.teacherTest ? agreement(testLogits, data.teacherTest) : null,
+        testAcc,
+        teacherAgreement: data.teacherTest ? teacherAgreement : null,
         temperature: temperatureSum / steps,
         ms: performance.now() - t0,
       };
-      testLogits.dispose();
       history.push(record);
       await hooks.onEpoch?.(record, { epoch, step, rngState: rng.getState(), history });
       if (epoch % 10 === 0) await new Promise((r) => setImmediate(r)); // let a notebook flush its output
