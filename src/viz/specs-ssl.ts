@@ -15,7 +15,7 @@ export function thresholdSpec(
     { threshold: r.threshold, measure: "coverage (kept / unlabelled)", value: r.coverage, lo: r.coverageMin, hi: r.coverageMax },
     ...(r.accuracy === null ? [] : [{ threshold: r.threshold, measure: "accuracy of kept pseudo-labels", value: r.accuracy, lo: r.accuracyMin, hi: r.accuracyMax }]),
   ]);
-  const color = { field: "measure", type: "nominal", title: null, sort: null } as const;
+  const color = { field: "measure", type: "nominal", title: null, sort: null, legend: { labelLimit: 260, orient: "bottom" } } as const;
   return {
     $schema: SCHEMA,
     title,
@@ -54,7 +54,7 @@ export function stagedCurvesSpec(
       layer: [
         {
           transform: [{ filter: "datum.kind === 'curve'" }],
-          mark: { type: "line", strokeWidth: 1.5 },
+          mark: { type: "line", strokeWidth: 1.5, clip: true },
           encoding: {
             x: { field: "step", type: "quantitative", title: "optimiser step" },
             y: { field: "testAcc", type: "quantitative", title: "test accuracy", scale: { domain: [0.8, 1] } },
