@@ -19,13 +19,13 @@ const ACTIVATIONS = ["relu", "tanh", "elu", "sigmoid", "linear"] as const;
 export const EXTRA_TERMS = ["l2", "confidencePenalty"] as const;
 
 /** A strict object whose "unknown field" message lists the allowed fields. */
-function obj<T extends z.ZodRawShape>(shape: T) {
+export function obj<T extends z.ZodRawShape>(shape: T) {
   return z.object(shape).strict(`allowed fields: ${Object.keys(shape).join(", ")}`);
 }
 
-const positive = z.number().finite().positive();
-const posInt = z.number().int().positive();
-const seed = z.number().int().min(0);
+export const positive = z.number().finite().positive();
+export const posInt = z.number().int().positive();
+export const seed = z.number().int().min(0);
 const fraction01 = z.number().gt(0).lt(1);
 
 /** Infers `kind` when it is left out: `ifPath` when the object has a `path`, else `otherwise`. */
@@ -60,7 +60,7 @@ const csvData = obj({
 
 const dataSchema = z.preprocess(inferKind("csv", "digits"), z.discriminatedUnion("kind", [digitsData, csvData]));
 
-const mlpShape = {
+export const mlpShape = {
   hidden: z.array(posInt),
   activation: z.enum(ACTIVATIONS).default("relu"),
   dropout: z.number().min(0).lt(1).default(0),
@@ -298,6 +298,13 @@ export function formatIssues(issues: z.ZodIssue[], input: unknown): ConfigProble
     seen.add(k);
     return true;
   });
+}
+
+/** Validates `raw` against any schema of this project; throws a ConfigError listing every problem. */
+export function parseWith<S extends z.ZodTypeAny>(schema: S, raw: unknown, source = "configuration"): z.output<S> {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, raw), source);
+  return parsed.data;
 }
 
 /**
