@@ -15,7 +15,18 @@ import {
 } from "../src/distill/multi-teacher";
 import { softTargets } from "../src/distill/temperature";
 import { predictLogits } from "../src/distill/teachers";
-import { checkMultiTeacherConfig, MultiTeacherConfig } from "../src/experiment/multi-teacher";
+import {
+  MultiTeacherConfig,
+  MultiTeacherContext,
+  checkMultiTeacherConfig,
+  multiTeacherSweep,
+  multiTeacherTrials,
+  prepareMultiTeacherContext,
+  runMultiTeacherTrial,
+  stepMatchedEpochs,
+  studentRows,
+  studentSteps,
+} from "../src/experiment/multi-teacher";
 import { buildMlp } from "../src/models/mlp";
 import { TrainData, train } from "../src/train/trainer";
 
@@ -142,6 +153,98 @@ test("bad multi-teacher configs are rejected by name", () => {
   assert.throws(() => checkMultiTeacherConfig({ ...base, variants: [{ name: "s", weighting: { kind: "single", teacher: 3 } }] }), /variants\[0\]\.weighting\.teacher must be an index in \[0, 0\]; got 3/);
   assert.throws(() => checkMultiTeacherConfig({ ...base, variants: [{ name: "p", weighting: { kind: "per-sample", temperature: -1 } }] }), /variants\[0\]\.weighting\.temperature must be a finite number > 0; got -1/);
   assert.throws(() => checkMultiTeacherConfig({ ...base, temperature: 0 }), /temperature must be a finite number > 0; got 0/);
+  checkMultiTeacherConfig({ ...base, trainFraction: 1 });
+  checkMultiTeacherConfig({ ...base, trainFraction: 0.1 });
+  assert.throws(() => checkMultiTeacherConfig({ ...base, trainFraction: 0 }), /trainFraction must be in \(0, 1\]; got 0/);
+  assert.throws(() => checkMultiTeacherConfig({ ...base, trainFraction: 1.5 }), /trainFraction must be in \(0, 1\]; got 1\.5/);
+  assert.throws(() => checkMultiTeacherConfig({ ...base, trainFraction: -0.1 }), /trainFraction must be in \(0, 1\]; got -0\.1/);
+  assert.throws(() => checkMultiTeacherConfig({ ...base, trainFraction: NaN }), /trainFraction must be in \(0, 1\]; got NaN/);
+  assert.throws(() => multiTeacherTrials({ ...base, trainFraction: 2 }), /trainFraction must be in \(0, 1\]; got 2/);
+  assert.throws(() => checkMultiTeacherConfig({ ...base, student: { ...base.student, epochs: 0 } }), /student\.epochs must be a positive integer; got 0/);
+});
+
+test("student rows: a stratified fraction of the fit rows, fixed by the seed, the same for every variant of a seed", () => {
+  const labels = Array.from({ length: 1000 }, (_, i) => i % 10);
+  const all = studentRows(labels, 1, 3);
+  assert.equal(all, Array.from({ length: 1000 }, (_, i) => i), "fraction 1: every row, in order");
+  const a = studentRows(labels, 0.1, 3);
+  assert.is(a.length, 100);
+  const perClass = new Array<number>(10).fill(0);
+  a.forEach((i) => perClass[labels[i]]++);
+  assert.equal(perClass, new Array<number>(10).fill(10), "10 % of each class");
+  assert.ok(new Set(a).size === a.length && a.every((i) => Number.isInteger(i) && i >= 0 && i < 1000), "distinct row indices");
+  assert.equal(studentRows(labels, 0.1, 3), a, "same seed, same rows");
+  assert.not.equal(studentRows(labels, 0.1, 4), a, "another seed, other rows");
+  // Every variant of a seed carries the same seed and fraction, so the same rows.
+  const trials = multiTeacherTrials({
+    dataSeed: 0, valFraction: 0.2, splitSeed: 0,
+    teachers: [{ name: "a", hidden: [8], epochs: 1, batchSize: 64, learningRate: 1e-3, seed: 0 }, { name: "b", hidden: [8], epochs: 1, batchSize: 64, learningRate: 1e-3, seed: 1 }],
+    student: { hidden: [16], epochs: 1, batchSize: 64, learningRate: 1e-3 },
+    trainFraction: 0.1, temperature: 8, alpha: 0.5, seeds: [0, 1],
+    variants: [{ name: "h", weighting: { kind: "hard" } }, { name: "u", weighting: { kind: "uniform" } }, { name: "p", weighting: { kind: "per-sample", temperature: 1 } }],
+  });
+  assert.is(trials.length, 6);
+  for (const seed of [0, 1]) {
+    const rows = trials.filter((t) => t.seed === seed).map((t) => studentRows(labels, t.trainFraction, t.seed));
+    assert.ok(rows.every((r) => JSON.stringify(r) === JSON.stringify(rows[0])), `seed ${seed}: same rows for every variant`);
+  }
+});
+
+test("step-matched budget: epochs scaled so a fraction of the rows gets about the same optimiser steps", () => {
+  assert.is(studentSteps(1038, 64, 60), 17 * 60);
+  assert.is(studentSteps(105, 64, 510), 2 * 510);
+  assert.is(stepMatchedEpochs(1038, 60, 105, 64), 510);
+  assert.is(stepMatchedEpochs(1038, 60, 1038, 64), 60, "all rows: unchanged");
+});
+
+test("multi-teacher trials on a fraction of the rows: per-sample weights on those rows; same results in 1 or 2 processes", async () => {
+  const config: MultiTeacherConfig = {
+    dataSeed: 0, valFraction: 0.2, splitSeed: 0,
+    teachers: [
+      { name: "a", hidden: [8], epochs: 1, batchSize: 64, learningRate: 1e-2, seed: 0 },
+      { name: "b", hidden: [32], epochs: 2, batchSize: 64, learningRate: 1e-2, seed: 1 },
+    ],
+    student: { hidden: [8], epochs: 3, batchSize: 32, learningRate: 1e-2 },
+    trainFraction: 0.1, temperature: 8, alpha: 0.5, seeds: [5],
+    variants: [{ name: "hard", weighting: { kind: "hard" } }, { name: "per sample", weighting: { kind: "per-sample", temperature: 1 } }],
+  };
+  const ctx: MultiTeacherContext = await prepareMultiTeacherContext(config, false);
+  try {
+    const rows = studentRows(ctx.fitLabels, 0.1, 5);
+    const [hardSpec, psSpec] = multiTeacherTrials(config);
+    const before = tf.memory().numTensors;
+    const ps = await runMultiTeacherTrial(ctx, psSpec);
+    assert.is(tf.memory().numTensors, before, "nothing left after a subset run");
+    assert.is(ps.trainRows, rows.length);
+    assert.is(ps.steps, studentSteps(rows.length, 32, 3));
+    // The logged mean per-sample weight is the mean over the student's rows, not over all fit rows.
+    const expected = tf.tidy(() => {
+      const idx = tf.tensor1d(rows, "int32");
+      return Array.from(tf.mean(perSampleWeights(tf.gather(ctx.bank.fit, idx, 1) as tf.Tensor3D, tf.gather(ctx.fit.y, idx) as tf.Tensor1D), 1).dataSync());
+    });
+    const overAll = tf.tidy(() => Array.from(tf.mean(perSampleWeights(ctx.bank.fit, ctx.fit.y), 1).dataSync()));
+    ps.weights.forEach((w) => w.weights.forEach((v, k) => assert.ok(Math.abs(v - expected[k]) < 1e-6, `epoch ${w.epoch}, teacher ${k}: ${v} vs ${expected[k]}`)));
+    assert.ok(Math.abs(expected[0] - overAll[0]) > 1e-6, "the subset's mean differs from the all-rows mean (the check above is not vacuous)");
+    const hard = await runMultiTeacherTrial(ctx, hardSpec);
+    assert.is(hard.trainRows, rows.length);
+    // Long enough runs, over two seeds, that the forked worker gets some of them.
+    const longer: MultiTeacherConfig = { ...config, seeds: [5, 6], student: { ...config.student, epochs: 120 } };
+    const one = await multiTeacherSweep(ctx, longer, { workers: 1 });
+    const ranIn: number[] = [];
+    const two = await multiTeacherSweep(ctx, longer, { workers: 2, onTrial: (r) => ranIn.push(r.worker) });
+    assert.ok(ranIn.some((w) => w > 0), `some runs in the forked worker (workers: ${ranIn})`);
+    const short = await multiTeacherSweep(ctx, config, { workers: 1 });
+    assert.equal(short.results.map((r) => r.testAcc), [hard.testAcc, ps.testAcc], "the sweep runs the same trials");
+    assert.equal(two.results.map((r) => [r.variant, r.testAcc, r.curve, r.weights]), one.results.map((r) => [r.variant, r.testAcc, r.curve, r.weights]), "same numbers in 2 processes");
+    assert.is(short.studentRows, rows.length);
+    assert.is(short.steps, studentSteps(rows.length, 32, 3));
+    assert.is(one.steps, studentSteps(rows.length, 32, 120));
+    let err: unknown;
+    await multiTeacherSweep(ctx, { ...config, teachers: [config.teachers[0]] }).catch((e) => (err = e));
+    assert.match(String(err), /the context's teachers \(a, b\) are not the config's \(a\)/);
+  } finally {
+    ctx.dispose();
+  }
 });
 
 test("a short training run with fused targets is leak-free", async () => {

@@ -8,8 +8,15 @@
  * Teacher logits on the fit, validation and test rows are computed once per
  * context (prepareMultiTeacherContext) and shared by every trial. Trials are
  * plain data; runMultiTeacherTrial(context, spec) derives everything from the
- * spec's seed, so a runner can spread them over processes (one context each).
+ * spec's seed, so multiTeacherSweep spreads them over processes with runTrials
+ * (parallel.ts; one context each, rebuilt from the shared arrays).
+ *
+ * A config may give the student only a stratified fraction of the fit rows
+ * (trainFraction; the teachers and the validation rows stay the same): the
+ * rows are drawn per seed, the same for every variant of that seed, and
+ * per-sample weights are computed on exactly those rows.
  */
+import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { Tensors } from "../data/dataset";
 import { loadDigits } from "../data/digits";
@@ -30,6 +37,7 @@ import { checkAlpha, checkTemperature } from "../distill/temperature";
 import { accuracy } from "../distill/teachers";
 import { buildMlp, describeMlp } from "../models/mlp";
 import { train } from "../train/trainer";
+import { TrialContext, TrialDone, runTrials } from "./parallel";
 import { Progress, pct } from "./progress";
 import { MlpTrainSpec } from "./runs";
 import { deriveSeed } from "./seed";
@@ -64,6 +72,11 @@ export interface MultiTeacherConfig {
   splitSeed: number;
   teachers: TeacherSpec[];
   student: MlpTrainSpec;
+  /**
+   * Stratified fraction of the fit rows the student trains on, in (0, 1]; default 1 (all of them).
+   * The teachers always train on all fit rows and the validation rows are the same.
+   */
+  trainFraction?: number;
   temperature: number;
   alpha: number;
   seeds: number[];
@@ -75,6 +88,8 @@ export interface MultiTeacherTrialSpec {
   weighting: Weighting;
   seed: number;
   student: MlpTrainSpec;
+  /** Fraction of the fit rows the student trains on (1 = all); the rows follow from the seed (studentRows). */
+  trainFraction: number;
   temperature: number;
   alpha: number;
 }
@@ -83,8 +98,13 @@ export interface MultiTeacherTrialResult {
   variant: string;
   seed: number;
   testAcc: number;
+  /** Rows the student trained on. */
+  trainRows: number;
+  /** Optimiser steps taken. */
+  steps: number;
+  /** Test accuracy per epoch (every epoch up to 60 epochs; beyond, about 60 evenly spaced epochs plus the first and last). */
   curve: { epoch: number; testAcc: number }[];
-  /** Teacher weights used in each epoch (per-sample: mean over the training rows); empty for hard labels. */
+  /** Teacher weights used in each epoch (per-sample: mean over the training rows), on the curve's epochs; empty for hard labels. */
   weights: { epoch: number; weights: number[] }[];
   ms: number;
 }
@@ -116,9 +136,9 @@ export interface MultiTeacherContext {
   test: Tensors;
   numClasses: number;
   bank: TeacherBank;
+  /** Labels of the fit rows (the student's row subsets are stratified on them). */
+  fitLabels: Int32Array;
   valLabels: Int32Array;
-  /** Per-sample weights on the fit rows, per temperature, computed on first use. */
-  perSample: Map<number, tf.Tensor2D>;
   dispose(): void;
 }
 
@@ -144,6 +164,11 @@ export function checkWeighting(w: Weighting, numTeachers: number, field: string)
 
 export function checkMultiTeacherConfig(c: MultiTeacherConfig): void {
   if (!(c.valFraction > 0 && c.valFraction < 1)) throw new Error(`valFraction must be in (0, 1); got ${c.valFraction}`);
+  if (c.trainFraction !== undefined && !(Number.isFinite(c.trainFraction) && c.trainFraction > 0 && c.trainFraction <= 1)) {
+    throw new Error(`trainFraction must be in (0, 1]; got ${c.trainFraction}`);
+  }
+  if (!Number.isInteger(c.student.epochs) || c.student.epochs <= 0) throw new Error(`student.epochs must be a positive integer; got ${c.student.epochs}`);
+  if (!Number.isInteger(c.student.batchSize) || c.student.batchSize <= 0) throw new Error(`student.batchSize must be a positive integer; got ${c.student.batchSize}`);
   if (c.teachers.length === 0) throw new Error("teachers must list at least one teacher");
   checkTemperature(c.temperature);
   checkAlpha(c.alpha);
@@ -202,18 +227,16 @@ export async function prepareMultiTeacherContext(config: MultiTeacherConfig, log
       });
       t.valCE = bank.valCERows[k].reduce((a, b) => a + b, 0) / bank.valCERows[k].length;
     });
-    const perSample = new Map<number, tf.Tensor2D>();
     return {
       fit,
       val,
       test,
       numClasses: C,
       bank,
-      valLabels: valDs.y,
-      perSample,
+      fitLabels: Int32Array.from(fitDs.y),
+      valLabels: Int32Array.from(valDs.y),
       dispose() {
-        [fit.x, fit.y, val.x, val.y, test.x, test.y, bank.fit, bank.val, bank.test, ...perSample.values()].forEach((t) => t.dispose());
-        perSample.clear();
+        [fit.x, fit.y, val.x, val.y, test.x, test.y, bank.fit, bank.val, bank.test].forEach((t) => t.dispose());
       },
     };
   } finally {
@@ -247,17 +270,41 @@ export function ensembleTestAccuracy(ctx: MultiTeacherContext, weights: number[]
 
 export function multiTeacherTrials(config: MultiTeacherConfig): MultiTeacherTrialSpec[] {
   checkMultiTeacherConfig(config);
+  const trainFraction = config.trainFraction ?? 1;
   return config.seeds.flatMap((seed) =>
-    config.variants.map((v) => ({ variant: v.name, weighting: v.weighting, seed, student: config.student, temperature: config.temperature, alpha: v.weighting.kind === "hard" ? 1 : config.alpha })),
+    config.variants.map((v) => ({ variant: v.name, weighting: v.weighting, seed, student: config.student, trainFraction, temperature: config.temperature, alpha: v.weighting.kind === "hard" ? 1 : config.alpha })),
   );
 }
 
-function weightSource(ctx: MultiTeacherContext, w: Weighting, student: tf.LayersModel): WeightSource {
+/**
+ * The fit rows (indices into them) a student of this seed trains on: all of
+ * them for fraction 1, else a stratified fraction drawn with a seed derived
+ * from the trial seed, so every variant of a seed gets the same rows.
+ */
+export function studentRows(fitLabels: ArrayLike<number>, trainFraction: number, seed: number): number[] {
+  const all = Array.from({ length: fitLabels.length }, (_, i) => i);
+  if (trainFraction === 1) return all;
+  return labelledFraction(fitLabels, all, trainFraction, deriveSeed(seed, "student-rows", trainFraction)).labelled;
+}
+
+/** Optimiser steps of a run: one per batch, the last batch of an epoch possibly smaller. */
+export function studentSteps(rows: number, batchSize: number, epochs: number): number {
+  return Math.ceil(rows / batchSize) * epochs;
+}
+
+/** Epochs that give `rows` about as many optimiser steps as `refEpochs` over `refRows` (same batch size). */
+export function stepMatchedEpochs(refRows: number, refEpochs: number, rows: number, batchSize: number): number {
+  return Math.max(1, Math.round(studentSteps(refRows, batchSize, refEpochs) / Math.ceil(rows / batchSize)));
+}
+
+function weightSource(ctx: MultiTeacherContext, w: Weighting, student: tf.LayersModel, rows: { logits: tf.Tensor3D; y: tf.Tensor1D }, owned: tf.Tensor[]): WeightSource {
   const fixed = staticWeights(ctx, w);
   if (fixed) return { kind: "static", weights: fixed };
   if (w.kind === "per-sample") {
-    if (!ctx.perSample.has(w.temperature)) ctx.perSample.set(w.temperature, perSampleWeights(ctx.bank.fit, ctx.fit.y, w.temperature));
-    return { kind: "per-sample", weights: ctx.perSample.get(w.temperature)! };
+    // On the rows the student trains on, in its own row order.
+    const weights = perSampleWeights(rows.logits, rows.y, w.temperature);
+    owned.push(weights);
+    return { kind: "per-sample", weights };
   }
   if (w.kind === "student-aware") {
     const temperature = w.temperature;
@@ -272,34 +319,131 @@ function weightSource(ctx: MultiTeacherContext, w: Weighting, student: tf.Layers
   throw new Error(`weighting "${w.kind}" has no teacher weights`);
 }
 
-/** One student run on the fit rows; the seed fixes init and shuffling, shared by every variant. */
+/** Keeps every epoch up to 60 epochs; beyond, about 60 evenly spaced ones plus the first and last. */
+function keptEpoch(epoch: number, epochs: number): boolean {
+  const every = Math.max(1, Math.ceil(epochs / 60));
+  return epoch % every === 0 || epoch === 1 || epoch === epochs;
+}
+
+/**
+ * One student run on its rows of the fit set (studentRows); the seed fixes the
+ * rows, init and shuffling, shared by every variant.
+ */
 export async function runMultiTeacherTrial(ctx: MultiTeacherContext, spec: MultiTeacherTrialSpec): Promise<MultiTeacherTrialResult> {
   checkWeighting(spec.weighting, ctx.bank.teachers.length, "weighting");
+  if (!(Number.isFinite(spec.trainFraction) && spec.trainFraction > 0 && spec.trainFraction <= 1)) throw new Error(`trainFraction must be in (0, 1]; got ${spec.trainFraction}`);
   const t0 = performance.now();
+  const rowIdx = studentRows(ctx.fitLabels, spec.trainFraction, spec.seed);
+  const owned: tf.Tensor[] = [];
   const model = buildMlp({ inputDim: ctx.fit.x.shape[1], hidden: spec.student.hidden, outputDim: ctx.numClasses, activation: spec.student.activation, dropout: spec.student.dropout, seed: deriveSeed(spec.seed, "student-init") });
   try {
-    const fused = spec.weighting.kind === "hard" ? null : fusedTargetFn(ctx.bank.fit, weightSource(ctx, spec.weighting, model));
+    let trainSet: Tensors = ctx.fit;
+    let logits = ctx.bank.fit;
+    if (rowIdx.length < ctx.fitLabels.length) {
+      const idx = tf.tensor1d(rowIdx, "int32");
+      trainSet = { x: tf.gather(ctx.fit.x, idx) as tf.Tensor2D, y: tf.gather(ctx.fit.y, idx) as tf.Tensor1D };
+      logits = tf.gather(ctx.bank.fit, idx, 1) as tf.Tensor3D;
+      owned.push(idx, trainSet.x, trainSet.y, logits);
+    }
+    const fused = spec.weighting.kind === "hard" ? null : fusedTargetFn(logits, weightSource(ctx, spec.weighting, model, { logits, y: trainSet.y }, owned));
     const history = await train(
       model,
-      { train: ctx.fit, test: ctx.test, teacherTargets: fused?.targets },
+      { train: trainSet, test: ctx.test, teacherTargets: fused?.targets },
       { epochs: spec.student.epochs, batchSize: spec.student.batchSize, learningRate: spec.student.learningRate, seed: deriveSeed(spec.seed, "student-train"), temperature: spec.temperature, alpha: spec.alpha },
     );
+    const epochs = spec.student.epochs;
     return {
       variant: spec.variant,
       seed: spec.seed,
       testAcc: history[history.length - 1].testAcc,
-      curve: history.map((h) => ({ epoch: h.epoch, testAcc: h.testAcc })),
-      weights: fused ? fused.weightLog : [],
+      trainRows: rowIdx.length,
+      steps: studentSteps(rowIdx.length, spec.student.batchSize, epochs),
+      curve: history.filter((h) => keptEpoch(h.epoch, epochs)).map((h) => ({ epoch: h.epoch, testAcc: h.testAcc })),
+      weights: fused ? fused.weightLog.filter((w) => keptEpoch(w.epoch, epochs)) : [],
       ms: performance.now() - t0,
     };
   } finally {
     model.dispose();
+    owned.forEach((t) => t.dispose());
   }
+}
+
+/** What each worker process gets once: the context's tensors as typed arrays. */
+export interface MultiTeacherShared {
+  numFeatures: number;
+  numClasses: number;
+  teachers: TeacherSummary[];
+  fitX: Float32Array;
+  fitY: Int32Array;
+  valX: Float32Array;
+  valY: Int32Array;
+  testX: Float32Array;
+  testY: Int32Array;
+  /** Teacher logits [K, rows, C], flattened. */
+  bankFit: Float32Array;
+  bankVal: Float32Array;
+  bankTest: Float32Array;
+  valCERows: number[][];
+}
+
+export function multiTeacherShared(ctx: MultiTeacherContext): MultiTeacherShared {
+  const f32 = (t: tf.Tensor) => Float32Array.from(t.dataSync() as Float32Array);
+  const i32 = (t: tf.Tensor) => Int32Array.from(t.dataSync() as Int32Array);
+  return {
+    numFeatures: ctx.fit.x.shape[1],
+    numClasses: ctx.numClasses,
+    teachers: ctx.bank.teachers,
+    fitX: f32(ctx.fit.x),
+    fitY: i32(ctx.fit.y),
+    valX: f32(ctx.val.x),
+    valY: i32(ctx.val.y),
+    testX: f32(ctx.test.x),
+    testY: i32(ctx.test.y),
+    bankFit: f32(ctx.bank.fit),
+    bankVal: f32(ctx.bank.val),
+    bankTest: f32(ctx.bank.test),
+    valCERows: ctx.bank.valCERows,
+  };
+}
+
+/** Per-process setup for runTrials: the context rebuilt from the shared arrays (same values as the caller's). */
+export function multiTeacherSetup(s: MultiTeacherShared): MultiTeacherContext {
+  const k = s.teachers.length;
+  const rows = (y: Int32Array) => y.length;
+  const set = (x: Float32Array, y: Int32Array): Tensors => ({ x: tf.tensor2d(x, [rows(y), s.numFeatures], "float32"), y: tf.tensor1d(y, "int32") });
+  const fit = set(s.fitX, s.fitY);
+  const val = set(s.valX, s.valY);
+  const test = set(s.testX, s.testY);
+  const stack = (z: Float32Array, n: number) => tf.tensor3d(z, [k, n, s.numClasses], "float32");
+  const bank: TeacherBank = { teachers: s.teachers, fit: stack(s.bankFit, rows(s.fitY)), val: stack(s.bankVal, rows(s.valY)), test: stack(s.bankTest, rows(s.testY)), valCERows: s.valCERows };
+  return {
+    fit,
+    val,
+    test,
+    numClasses: s.numClasses,
+    bank,
+    fitLabels: Int32Array.from(s.fitY),
+    valLabels: Int32Array.from(s.valY),
+    dispose() {
+      [fit.x, fit.y, val.x, val.y, test.x, test.y, bank.fit, bank.val, bank.test].forEach((t) => t.dispose());
+    },
+  };
+}
+
+/** The trial function runTrials calls, in this process or a worker. */
+export function multiTeacherTrial(spec: MultiTeacherTrialSpec, tctx: TrialContext<MultiTeacherShared, MultiTeacherContext>): Promise<MultiTeacherTrialResult> {
+  return runMultiTeacherTrial(tctx.setup, spec);
 }
 
 export interface MultiTeacherSweepResult {
   studentArch: string;
   fitRows: number;
+  /** Fraction of the fit rows each student trained on, the rows per student, its epochs and optimiser steps. */
+  trainFraction: number;
+  studentRows: number;
+  epochs: number;
+  steps: number;
+  temperature: number;
   valRows: number;
   teachers: TeacherSummary[];
   /** The ensemble's own test accuracy (T = 1) under each fixed weighting. */
@@ -308,24 +452,61 @@ export interface MultiTeacherSweepResult {
   results: MultiTeacherTrialResult[];
 }
 
-export async function multiTeacherSweep(ctx: MultiTeacherContext, config: MultiTeacherConfig): Promise<MultiTeacherSweepResult> {
+/**
+ * Every (seed, variant) student run of a config, through runTrials: across
+ * `workers` processes (default DISTILL_WORKERS or the number of cores; 1 =
+ * serially in this process), with the same results either way. The context
+ * must come from prepareMultiTeacherContext with the same teachers.
+ */
+export async function multiTeacherSweep(
+  ctx: MultiTeacherContext,
+  config: MultiTeacherConfig,
+  opts: {
+    /** Processes to run the student runs in; default DISTILL_WORKERS or the number of cores; 1 = serially in this process. */
+    workers?: number;
+    /** Prefix of the progress lines; default "multi-teacher". */
+    label?: string;
+    /** Called once per finished run (in finishing order), after its progress line. */
+    onTrial?: (r: TrialDone<MultiTeacherTrialSpec, MultiTeacherTrialResult>) => void;
+  } = {},
+): Promise<MultiTeacherSweepResult> {
   const trials = multiTeacherTrials(config);
-  const progress = new Progress("multi-teacher", trials.length);
-  const results: MultiTeacherTrialResult[] = [];
-  for (const spec of trials) {
-    const r = await runMultiTeacherTrial(ctx, spec);
-    results.push(r);
-    progress.log(`${spec.variant} · seed ${spec.seed}: test accuracy ${pct(r.testAcc)} (${(r.ms / 1000).toFixed(1)} s)`, results.length);
+  const names = ctx.bank.teachers.map((t) => t.name);
+  if (names.join("\u0000") !== config.teachers.map((t) => t.name).join("\u0000")) {
+    throw new Error(`the context's teachers (${names.join(", ")}) are not the config's (${config.teachers.map((t) => t.name).join(", ")})`);
   }
+  const progress = new Progress(opts.label ?? "multi-teacher", trials.length);
+  const results = await runTrials<MultiTeacherTrialSpec, MultiTeacherTrialResult, MultiTeacherShared, MultiTeacherContext>({
+    module: path.join(__dirname, "multi-teacher.ts"),
+    fn: "multiTeacherTrial",
+    setup: "multiTeacherSetup",
+    // In this process the caller's context serves as is (not disposed here).
+    local: { fn: multiTeacherTrial, setup: () => ({ ...ctx, dispose() {} }) },
+    trials,
+    shared: multiTeacherShared(ctx),
+    workers: opts.workers,
+    describe: (t) => `${t.variant} · seed ${t.seed}`,
+    onResult: (r) => {
+      progress.log(`${r.description}: test accuracy ${pct(r.result.testAcc)} (${(r.result.ms / 1000).toFixed(1)} s)`, r.done);
+      opts.onTrial?.(r);
+    },
+  });
   const ensembles = config.variants
     .filter((v) => v.weighting.kind === "uniform" || v.weighting.kind === "val-accuracy")
     .map((v) => {
       const weights = staticWeights(ctx, v.weighting)!;
       return { weighting: v.name, weights, testAcc: ensembleTestAccuracy(ctx, weights) };
     });
+  const trainFraction = config.trainFraction ?? 1;
+  const rows = studentRows(ctx.fitLabels, trainFraction, config.seeds[0]).length;
   return {
     studentArch: describeMlp({ inputDim: ctx.fit.x.shape[1], hidden: config.student.hidden, outputDim: ctx.numClasses }),
     fitRows: ctx.fit.x.shape[0],
+    trainFraction,
+    studentRows: rows,
+    epochs: config.student.epochs,
+    steps: studentSteps(rows, config.student.batchSize, config.student.epochs),
+    temperature: config.temperature,
     valRows: ctx.val.x.shape[0],
     teachers: ctx.bank.teachers,
     ensembles,

@@ -58,12 +58,8 @@ export function epochsToReachSpec(
   } as TopLevelSpec;
 }
 
-/** Final test accuracy per variant: every seed as a dot, mean as a tick, optional reference lines (e.g. teachers, ensemble). */
-export function accuracyByVariantSpec(
-  rows: { variant: string; seed: number; testAcc: number }[],
-  references: { label: string; testAcc: number }[] = [],
-  title = "Student test accuracy per variant (dots: seeds, bar: mean)",
-): TopLevelSpec {
+/** The layers of one accuracy-per-variant panel: every seed as a dot, mean as a tick, optional reference lines. */
+function accuracyLayers(rows: { variant: string; seed: number; testAcc: number }[], references: { label: string; testAcc: number }[]): unknown[] {
   const y = { field: "variant", type: "nominal", sort: null, title: null } as const;
   const x = { field: "testAcc", type: "quantitative", title: "test accuracy", scale: { zero: false } } as const;
   const layers: unknown[] = [
@@ -74,7 +70,33 @@ export function accuracyByVariantSpec(
     layers.push({ data: { values: references }, mark: { type: "rule", strokeDash: [4, 4], color: "gray" }, encoding: { x: { field: "testAcc", type: "quantitative" } } });
     layers.push({ data: { values: references }, mark: { type: "text", angle: 270, align: "left", baseline: "bottom", dx: 4, dy: -2, fontSize: 9, color: "gray" }, encoding: { x: { field: "testAcc", type: "quantitative" }, y: { value: 0 }, text: { field: "label" } } });
   }
-  return { $schema: SCHEMA, title, width: 420, height: { step: 22 }, layer: layers } as TopLevelSpec;
+  return layers;
+}
+
+/** Final test accuracy per variant: every seed as a dot, mean as a tick, optional reference lines (e.g. teachers, ensemble). */
+export function accuracyByVariantSpec(
+  rows: { variant: string; seed: number; testAcc: number }[],
+  references: { label: string; testAcc: number }[] = [],
+  title = "Student test accuracy per variant (dots: seeds, bar: mean)",
+): TopLevelSpec {
+  return { $schema: SCHEMA, title, width: 420, height: { step: 22 }, layer: accuracyLayers(rows, references) } as TopLevelSpec;
+}
+
+/**
+ * accuracyByVariantSpec for several regimes (e.g. all rows vs a fraction of
+ * them), one panel each, stacked, each with its own accuracy axis.
+ */
+export function accuracyByRegimeSpec(
+  panels: { regime: string; rows: { variant: string; seed: number; testAcc: number }[]; references?: { label: string; testAcc: number }[] }[],
+  title = "Student test accuracy per variant and regime (dots: seeds, bar: mean)",
+): TopLevelSpec {
+  if (panels.length === 0) throw new Error("accuracyByRegimeSpec: no panels");
+  return {
+    $schema: SCHEMA,
+    title,
+    vconcat: panels.map((p) => ({ title: { text: p.regime, fontSize: 12, anchor: "start" }, width: 420, height: { step: 22 }, layer: accuracyLayers(p.rows, p.references ?? []) })),
+    resolve: { scale: { x: "independent" } },
+  } as TopLevelSpec;
 }
 
 /** Each teacher's weight over epochs (mean over seeds), one panel per weighting. */
