@@ -336,12 +336,13 @@ async function runChild(): Promise<void> {
   }
 }
 
-/** The 8 student runs of the sweep cases. */
+/** The student runs of the sweep cases: 4 variants × BENCH_SWEEP_SEEDS seeds (default 2, i.e. 8 runs). */
+const SWEEP_SEEDS = Number(process.env.BENCH_SWEEP_SEEDS ?? 2);
 const SWEEP: TemperatureSweepConfig = {
   student: { hidden: [16], batchSize: 64, learningRate: 1e-3 },
   temperatures: [1, 4, 8],
   alpha: 0.5,
-  seeds: [0, 1],
+  seeds: Array.from({ length: SWEEP_SEEDS }, (_, i) => i),
   settings: [{ name: "all rows", trainFraction: 1, epochs: QUICK ? 40 : 100 }],
 };
 
