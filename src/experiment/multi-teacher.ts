@@ -23,7 +23,7 @@ import { loadDigits } from "../data/digits";
 import { labelledFraction } from "../data/split";
 import {
   WeightSource,
-  cacheTeacherStack,
+  stackTeacherLogits,
   checkWeights,
   fuseTargets,
   fusedTargetFn,
@@ -34,7 +34,7 @@ import {
   studentAwareWeights,
 } from "../distill/multi-teacher";
 import { checkAlpha, checkTemperature } from "../distill/temperature";
-import { accuracy } from "../distill/teachers";
+import { accuracy, predictLogits } from "../distill/teachers";
 import { buildMlp, describeMlp } from "../models/mlp";
 import { train } from "../train/trainer";
 import { TrialContext, TrialDone, runTrials } from "./parallel";
@@ -65,12 +65,9 @@ export interface MultiTeacherVariant {
   weighting: Weighting;
 }
 
-export interface MultiTeacherConfig {
-  dataSeed: number;
-  /** Fraction of the training rows held out (stratified) as the validation split for weighting. */
-  valFraction: number;
-  splitSeed: number;
-  teachers: TeacherSpec[];
+/** What the student runs need; the teachers come as a context (their names must match). */
+export interface MultiTeacherRunConfig {
+  teachers: { name: string }[];
   student: MlpTrainSpec;
   /**
    * Stratified fraction of the fit rows the student trains on, in (0, 1]; default 1 (all of them).
@@ -81,6 +78,15 @@ export interface MultiTeacherConfig {
   alpha: number;
   seeds: number[];
   variants: MultiTeacherVariant[];
+}
+
+/** Notebook 03's experiment: MLP teachers trained on the digits, then the student runs. */
+export interface MultiTeacherConfig extends MultiTeacherRunConfig {
+  dataSeed: number;
+  /** Fraction of the training rows held out (stratified) as the validation split for weighting. */
+  valFraction: number;
+  splitSeed: number;
+  teachers: TeacherSpec[];
 }
 
 export interface MultiTeacherTrialSpec {
@@ -164,6 +170,10 @@ export function checkWeighting(w: Weighting, numTeachers: number, field: string)
 
 export function checkMultiTeacherConfig(c: MultiTeacherConfig): void {
   if (!(c.valFraction > 0 && c.valFraction < 1)) throw new Error(`valFraction must be in (0, 1); got ${c.valFraction}`);
+  checkMultiTeacherRunConfig(c);
+}
+
+export function checkMultiTeacherRunConfig(c: MultiTeacherRunConfig): void {
   if (c.trainFraction !== undefined && !(Number.isFinite(c.trainFraction) && c.trainFraction > 0 && c.trainFraction <= 1)) {
     throw new Error(`trainFraction must be in (0, 1]; got ${c.trainFraction}`);
   }
@@ -199,49 +209,79 @@ export async function prepareMultiTeacherContext(config: MultiTeacherConfig, log
   const test = data.test.toTensors();
   const C = data.train.numClasses;
   const models: tf.LayersModel[] = [];
-  const teachers: TeacherSummary[] = [];
+  const logits: TeacherLogits[] = [];
   try {
     for (const spec of config.teachers) {
       const t0 = performance.now();
       const model = buildMlp({ inputDim: data.train.numFeatures, hidden: spec.hidden, outputDim: C, activation: spec.activation, dropout: spec.dropout, seed: deriveSeed(spec.seed, "teacher-init", spec.name) });
       models.push(model);
       await train(model, { train: fit, test: val }, { epochs: spec.epochs, batchSize: spec.batchSize, learningRate: spec.learningRate, seed: deriveSeed(spec.seed, "teacher-train", spec.name) });
-      teachers.push({ name: spec.name, arch: describeMlp({ inputDim: data.train.numFeatures, hidden: spec.hidden, outputDim: C }), params: model.countParams(), epochs: spec.epochs, valAcc: 0, valCE: 0, testAcc: 0 });
-      if (log) console.log(`teacher ${spec.name} (${teachers[teachers.length - 1].arch}, ${spec.epochs} epochs) trained in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      const arch = describeMlp({ inputDim: data.train.numFeatures, hidden: spec.hidden, outputDim: C });
+      logits.push({ name: spec.name, arch, params: model.countParams(), epochs: spec.epochs, fit: predictLogits(model, fit.x), val: predictLogits(model, val.x), test: predictLogits(model, test.x) });
+      if (log) console.log(`teacher ${spec.name} (${arch}, ${spec.epochs} epochs) trained in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
-    const bank: TeacherBank = {
-      teachers,
-      fit: cacheTeacherStack(models, fit.x, C),
-      val: cacheTeacherStack(models, val.x, C),
-      test: cacheTeacherStack(models, test.x, C),
-      valCERows: [],
-    };
-    const ce = perSampleCrossEntropy(bank.val, val.y);
-    bank.valCERows = (ce.arraySync() as number[][]).map((r) => r.map(Number));
-    ce.dispose();
-    teachers.forEach((t, k) => {
-      tf.tidy(() => {
-        const slice = (z: tf.Tensor3D) => tf.squeeze(tf.slice(z, [k, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D;
-        t.valAcc = accuracy(slice(bank.val), val.y);
-        t.testAcc = accuracy(slice(bank.test), test.y);
-      });
-      t.valCE = bank.valCERows[k].reduce((a, b) => a + b, 0) / bank.valCERows[k].length;
-    });
-    return {
-      fit,
-      val,
-      test,
-      numClasses: C,
-      bank,
-      fitLabels: Int32Array.from(fitDs.y),
-      valLabels: Int32Array.from(valDs.y),
-      dispose() {
-        [fit.x, fit.y, val.x, val.y, test.x, test.y, bank.fit, bank.val, bank.test].forEach((t) => t.dispose());
-      },
-    };
+    return multiTeacherContextFrom({ fit, val, test, numClasses: C, teachers: logits, ownsData: true });
+  } catch (e) {
+    [fit.x, fit.y, val.x, val.y, test.x, test.y].forEach((t) => t.dispose());
+    throw e;
   } finally {
     models.forEach((m) => m.dispose());
+    logits.forEach((l) => [l.fit, l.val, l.test].forEach((t) => t.dispose()));
   }
+}
+
+/** One teacher's logits on the fit, validation and test rows, with what the reports show of it. */
+export interface TeacherLogits {
+  name: string;
+  arch: string;
+  params: number;
+  epochs: number;
+  fit: tf.Tensor2D;
+  val: tf.Tensor2D;
+  test: tf.Tensor2D;
+}
+
+/**
+ * A context from teachers trained elsewhere (e.g. cached CNNs): their logits
+ * are stacked (copied; the caller keeps its own) and scored on the validation
+ * and test rows. With ownsData the context also disposes fit/val/test.
+ */
+export function multiTeacherContextFrom(args: { fit: Tensors; val: Tensors; test: Tensors; numClasses: number; teachers: TeacherLogits[]; ownsData: boolean }): MultiTeacherContext {
+  const { fit, val, test, numClasses: C } = args;
+  const stack = (which: "fit" | "val" | "test", rows: number) => {
+    args.teachers.forEach((t) => {
+      if (t[which].shape[0] !== rows) throw new Error(`teacher "${t.name}" has logits for ${t[which].shape[0]} ${which} rows; the ${which} set has ${rows}`);
+    });
+    return stackTeacherLogits(args.teachers.map((t) => t[which]), C, "teachers");
+  };
+  const bank: TeacherBank = {
+    teachers: args.teachers.map((t) => ({ name: t.name, arch: t.arch, params: t.params, epochs: t.epochs, valAcc: 0, valCE: 0, testAcc: 0 })),
+    fit: stack("fit", fit.x.shape[0]),
+    val: stack("val", val.x.shape[0]),
+    test: stack("test", test.x.shape[0]),
+    valCERows: [],
+  };
+  const ce = perSampleCrossEntropy(bank.val, val.y);
+  bank.valCERows = (ce.arraySync() as number[][]).map((r) => r.map(Number));
+  ce.dispose();
+  bank.teachers.forEach((t, k) => {
+    t.valAcc = accuracy(args.teachers[k].val, val.y);
+    t.testAcc = accuracy(args.teachers[k].test, test.y);
+    t.valCE = bank.valCERows[k].reduce((a, b) => a + b, 0) / bank.valCERows[k].length;
+  });
+  return {
+    fit,
+    val,
+    test,
+    numClasses: C,
+    bank,
+    fitLabels: Int32Array.from(fit.y.dataSync() as Int32Array),
+    valLabels: Int32Array.from(val.y.dataSync() as Int32Array),
+    dispose() {
+      [bank.fit, bank.val, bank.test].forEach((t) => t.dispose());
+      if (args.ownsData) [fit.x, fit.y, val.x, val.y, test.x, test.y].forEach((t) => t.dispose());
+    },
+  };
 }
 
 /** Fixed teacher weights from validation accuracy (normalised, or a softmax of it). */
@@ -268,8 +308,8 @@ export function ensembleTestAccuracy(ctx: MultiTeacherContext, weights: number[]
   });
 }
 
-export function multiTeacherTrials(config: MultiTeacherConfig): MultiTeacherTrialSpec[] {
-  checkMultiTeacherConfig(config);
+export function multiTeacherTrials<C extends MultiTeacherRunConfig>(config: C): MultiTeacherTrialSpec[] {
+  checkMultiTeacherRunConfig(config);
   const trainFraction = config.trainFraction ?? 1;
   return config.seeds.flatMap((seed) =>
     config.variants.map((v) => ({ variant: v.name, weighting: v.weighting, seed, student: config.student, trainFraction, temperature: config.temperature, alpha: v.weighting.kind === "hard" ? 1 : config.alpha })),
@@ -460,7 +500,7 @@ export interface MultiTeacherSweepResult {
  */
 export async function multiTeacherSweep(
   ctx: MultiTeacherContext,
-  config: MultiTeacherConfig,
+  config: MultiTeacherRunConfig,
   opts: {
     /** Processes to run the student runs in; default DISTILL_WORKERS or the number of cores; 1 = serially in this process. */
     workers?: number;
