@@ -154,6 +154,25 @@ test("a missing export or module fails clearly, before any trial", async () => {
   assertNoChildren("after failed setups");
 });
 
+test("a large shared payload (64 MB) reaches the workers although this process is busy in trials", async () => {
+  // Busy trials never turn this process's event loop, as training does not: the
+  // payload must be through before this process starts on trials of its own.
+  const x = new Float32Array(16 * 1024 * 1024);
+  x[x.length - 1] = 7;
+  const results = await runTrials<{ ms: number }, { worker: number; rows: number; last: number }, { x: Float32Array }>({
+    module: path.resolve(__dirname, "fixtures/busy-trials.ts"),
+    fn: "busy",
+    setup: "setup",
+    trials: Array.from({ length: 6 }, () => ({ ms: 400 })),
+    shared: { x },
+    workers: 2,
+  });
+  assert.ok(results.every((r) => r.rows === x.length && r.last === 7), "every trial saw the whole payload");
+  const byWorker = [0, 1].map((w) => results.filter((r) => r.worker === w).length);
+  assert.ok(byWorker[1] >= 2, `worker 1 ran ${byWorker[1]} of 6 trials, this process ${byWorker[0]}`);
+  assertNoChildren("after the large-payload run");
+});
+
 test("worker count: DISTILL_WORKERS overrides the number of cores; bad values are refused", () => {
   const saved = process.env.DISTILL_WORKERS;
   try {

@@ -26,10 +26,13 @@
  *
  * Workers: `workers` option, else DISTILL_WORKERS, else os.availableParallelism();
  * never more than the number of trials. The calling process is one of them
- * (worker 0): with n workers it forks n − 1 processes and runs trials itself
- * while they start, which hides their start-up (~0.5 s CPU each) and JIT
- * warm-up. Each forked worker is sent its next trial ahead, so it never waits
- * while this process is busy in a trial of its own.
+ * (worker 0): with n workers it forks n − 1 processes, waits until each has
+ * received the shared data and run its setup, then runs trials itself. It
+ * must wait: while it trains, its event loop turns only between trials, and a
+ * large `shared` payload goes down a worker's pipe about 64 KiB per turn (the
+ * 55,000 Fashion-MNIST rows never arrived, and the "parallel" sweep ran
+ * serially). Each forked worker is sent its next trial ahead, so it rarely
+ * waits while this process is busy in a trial of its own.
  */
 import { ChildProcess, fork } from "child_process";
 import * as fs from "fs";
@@ -282,6 +285,7 @@ async function runForked<T, R, S, C>(opts: RunTrialsOptions<T, R, S, C>, describ
   let failed = false;
   let finishing = false;
   let localLane: Promise<void> = Promise.resolve();
+  const readySignals: (() => void)[] = [];
 
   // Children must not outlive this process, whatever happens to it.
   const killAll = () => slots.forEach((s) => s.alive && s.child.kill("SIGKILL"));
@@ -292,6 +296,7 @@ async function runForked<T, R, S, C>(opts: RunTrialsOptions<T, R, S, C>, describ
       if (failed || finishing) return;
       if (err) failed = true;
       finishing = true;
+      readySignals.forEach((r) => r()); // this process may be waiting for the workers
       for (const s of slots) {
         if (!s.alive) continue;
         if (err) s.child.kill("SIGTERM");
@@ -340,10 +345,60 @@ async function runForked<T, R, S, C>(opts: RunTrialsOptions<T, R, S, C>, describ
       slot.busy = slot.queue.length ? slot.queue[0] : null;
     };
 
-    // This process is worker 0: it starts on trials while the others start up.
+    const ready: Promise<void>[] = [];
+    for (let id = 1; id < n; id++) {
+      const child = fork(WORKER_FILE, [], {
+        execArgv: ["--import", loader, ...WORKER_NODE_FLAGS],
+        env: { ...process.env, ...(backend ? { DISTILL_BACKEND: backend } : {}), DISTILL_WORKERS: "1", DISTILL_PARALLEL_WORKER: String(id) },
+        serialization: "advanced",
+        stdio: ["ignore", "pipe", "pipe", "ipc"],
+      });
+      let signalReady!: () => void;
+      ready.push(new Promise<void>((r) => (signalReady = r)));
+      readySignals.push(signalReady);
+      let resolveExit!: () => void;
+      const slot: Slot = { id, child, busy: null, queue: [], alive: true, exited: new Promise<void>((r) => (resolveExit = r)) };
+      slots.push(slot);
+      forwardLines(child.stdout, (line) => console.log(`[worker ${id}] ${line}`));
+      forwardLines(child.stderr, (line) => console.error(`[worker ${id}] ${line}`));
+      child.on("error", (err) => fail(slot, slot.busy, `could not run the worker: ${err.message}`));
+      child.on("exit", (code, signal) => {
+        slot.alive = false;
+        resolveExit();
+        if (!finishing) {
+          fail(slot, slot.busy, `worker exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`);
+        }
+      });
+      child.on("message", (msg: FromWorker) => {
+        if (failed) return;
+        switch (msg.type) {
+          case "ready":
+            dispatch(slot);
+            signalReady();
+            break;
+          case "init-error":
+            fail(slot, null, msg.message, msg.stack);
+            break;
+          case "error":
+            fail(slot, msg.index, msg.message, msg.stack);
+            break;
+          case "result": {
+            slot.queue = slot.queue.filter((i) => i !== msg.index);
+            slot.busy = slot.queue.length ? slot.queue[0] : null;
+            if (recordDone(msg.index, msg.result as R, id, msg.ms, msg.cpuMs, msg.processCpuMs)) dispatch(slot);
+            break;
+          }
+        }
+      });
+      child.send({ type: "init", module: opts.module, fn: opts.fn, setup: opts.setup, shared: opts.shared, backend, worker: id } satisfies ToWorker);
+    }
+
+    // This process is worker 0: it starts on trials once every worker is ready (see the file comment).
     localLane = (async () => {
       let context: C | undefined;
       try {
+        await Promise.all(ready);
+        if (failed || finishing) return;
         context = local.setup ? await local.setup(opts.shared as S) : undefined;
         while (!failed && !finishing && next < total) {
           const index = next++;
@@ -371,48 +426,6 @@ async function runForked<T, R, S, C>(opts: RunTrialsOptions<T, R, S, C>, describ
       }
     })();
 
-    for (let id = 1; id < n; id++) {
-      const child = fork(WORKER_FILE, [], {
-        execArgv: ["--import", loader, ...WORKER_NODE_FLAGS],
-        env: { ...process.env, ...(backend ? { DISTILL_BACKEND: backend } : {}), DISTILL_WORKERS: "1", DISTILL_PARALLEL_WORKER: String(id) },
-        serialization: "advanced",
-        stdio: ["ignore", "pipe", "pipe", "ipc"],
-      });
-      let resolveExit!: () => void;
-      const slot: Slot = { id, child, busy: null, queue: [], alive: true, exited: new Promise<void>((r) => (resolveExit = r)) };
-      slots.push(slot);
-      forwardLines(child.stdout, (line) => console.log(`[worker ${id}] ${line}`));
-      forwardLines(child.stderr, (line) => console.error(`[worker ${id}] ${line}`));
-      child.on("error", (err) => fail(slot, slot.busy, `could not run the worker: ${err.message}`));
-      child.on("exit", (code, signal) => {
-        slot.alive = false;
-        resolveExit();
-        if (!finishing) {
-          fail(slot, slot.busy, `worker exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`);
-        }
-      });
-      child.on("message", (msg: FromWorker) => {
-        if (failed) return;
-        switch (msg.type) {
-          case "ready":
-            dispatch(slot);
-            break;
-          case "init-error":
-            fail(slot, null, msg.message, msg.stack);
-            break;
-          case "error":
-            fail(slot, msg.index, msg.message, msg.stack);
-            break;
-          case "result": {
-            slot.queue = slot.queue.filter((i) => i !== msg.index);
-            slot.busy = slot.queue.length ? slot.queue[0] : null;
-            if (recordDone(msg.index, msg.result as R, id, msg.ms, msg.cpuMs, msg.processCpuMs)) dispatch(slot);
-            break;
-          }
-        }
-      });
-      child.send({ type: "init", module: opts.module, fn: opts.fn, setup: opts.setup, shared: opts.shared, backend, worker: id } satisfies ToWorker);
-    }
   });
 }
 
