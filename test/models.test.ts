@@ -5,7 +5,7 @@ import { measureLatency } from "../src/models/latency";
 import { buildMlp, describeMlp } from "../src/models/mlp";
 import { SeededDropout } from "../src/models/seeded-dropout";
 import { summarize } from "../src/experiment/stats";
-import { Rng, deriveSeed, shuffleInPlace } from "../src/experiment/seed";
+import { Rng, deriveSeed, shuffleInPlace } from "../src/core/seed";
 
 test.before(async () => {
   await initBackend({ log: false });

@@ -5,7 +5,7 @@ import { loadDigits } from "../src/data/digits";
 import { Prepared } from "../src/data/prepare";
 import { consistencyLoss, consistencyTerm, perturbRows, shiftImage } from "../src/distill/perturb";
 import { pseudoLabelQuality, pseudoLabelTerm, pseudoLabels } from "../src/distill/semi-supervised";
-import { Rng } from "../src/experiment/seed";
+import { Rng } from "../src/core/seed";
 import { SslConfig, checkSslConfig, labelledSplits, runSslTrials, sslShared, sslTrials, thresholdCurve } from "../src/experiment/semi-supervised";
 import { buildMlp } from "../src/models/mlp";
 import { train } from "../src/train/trainer";

@@ -8,7 +8,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs";
 import { distillationLoss } from "../src/distill/losses";
-import { Rng } from "../src/experiment/seed";
+import { Rng } from "../src/core/seed";
 import { SYNC_READ_MESSAGE, WebGpuInfo, dawnBackendsToTry, registerWebGpu } from "../src/webgpu";
 
 let info: WebGpuInfo | null = null;

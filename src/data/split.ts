@@ -2,7 +2,7 @@
  * Reproducible stratified splits: each class is shuffled with the seed and cut
  * in the requested proportion, so every split keeps the class balance.
  */
-import { Rng, shuffleInPlace } from "../experiment/seed";
+import { Rng, shuffleInPlace } from "../core/seed";
 
 export interface Split {
   train: number[];

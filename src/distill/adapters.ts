@@ -6,7 +6,7 @@
  * adapter's variables train with the student and are dropped after training.
  */
 import * as tf from "@tensorflow/tfjs";
-import { deriveSeed } from "../experiment/seed";
+import { deriveSeed } from "../core/seed";
 import { constVariable, glorotVariable, uniquePrefix } from "../models/probe";
 
 export type AdapterKind = "dense" | "conv1x1";

@@ -10,7 +10,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { LossTerm } from "../train/trainer";
-import { Rng, deriveSeed } from "../experiment/seed";
+import { Rng, deriveSeed } from "../core/seed";
 
 export interface PerturbSpec {
   /** Standard deviation of the additive Gaussian noise (pixels are in [0, 1]); 0 = none. */

@@ -23,7 +23,7 @@ import { EpochRecord, LossTerm, TemperatureFn, train } from "../train/trainer";
 import { ResolvedConfig, canonicalJson, numericConfig, resolveConfig, sha256 } from "./config";
 import { runInfo } from "./results";
 import { trainTeacher } from "./runs";
-import { deriveSeed } from "./seed";
+import { deriveSeed } from "../core/seed";
 import { Summary, summarize } from "./stats";
 
 export type ProgressEvent =

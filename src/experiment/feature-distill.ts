@@ -28,7 +28,7 @@ import { FeatureModel, ModelOutputs, countParams, exportWeights, importWeights }
 import { TransformerSpec, buildTransformer, describeTransformer } from "../models/transformer";
 import { TrialContext, TrialDone, runTrials } from "./parallel";
 import { Progress, pct } from "./progress";
-import { Rng, deriveSeed, shuffleInPlace } from "./seed";
+import { Rng, deriveSeed, shuffleInPlace } from "../core/seed";
 import { pairedT, summarize, tCrit95 } from "./stats";
 
 export interface WeightedFeaturePair extends FeaturePair {

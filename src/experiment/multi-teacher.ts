@@ -40,7 +40,7 @@ import { train } from "../train/trainer";
 import { TrialContext, TrialDone, runTrials } from "./parallel";
 import { Progress, pct } from "./progress";
 import { MlpTrainSpec } from "./runs";
-import { deriveSeed } from "./seed";
+import { deriveSeed } from "../core/seed";
 import { pairedT, summarize, tCrit95 } from "./stats";
 
 export interface TeacherSpec extends MlpTrainSpec {

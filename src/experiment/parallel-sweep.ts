@@ -11,7 +11,7 @@ import type { TrialContext } from "./parallel";
 import { runStudent } from "./runs";
 import type { MlpTrainSpec } from "./runs";
 import type { CurvePoint, SweepRow, SweepSetting } from "./temperature-sweep";
-import { deriveSeed } from "./seed";
+import { deriveSeed } from "../core/seed";
 
 /** Everything a worker needs besides its trial; sent once to each worker. */
 export interface SweepShared {

@@ -19,7 +19,7 @@ import { StageBoundary, checkStages, stageSteps, trainStages } from "../train/st
 import { TrialContext, runTrials } from "./parallel";
 import { SweepContext, SweepShared, sweepSetup } from "./parallel-sweep";
 import { Progress, pct } from "./progress";
-import { deriveSeed } from "./seed";
+import { deriveSeed } from "../core/seed";
 import { pairedT, summarize, tCrit95 } from "./stats";
 
 export interface StageSpec {

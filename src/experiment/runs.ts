@@ -9,7 +9,7 @@ import { TeacherOutputs, cacheTeacherOutputs } from "../distill/teachers";
 import { Latency, measureLatency } from "../models/latency";
 import { Activation, buildMlp, describeMlp } from "../models/mlp";
 import { EpochRecord, TemperatureFn, TrainHooks, train } from "../train/trainer";
-import { deriveSeed } from "./seed";
+import { deriveSeed } from "../core/seed";
 
 export interface MlpTrainSpec {
   hidden: number[];

@@ -30,7 +30,7 @@ import { EpochRecord, LossTerm, train } from "../train/trainer";
 import { TrialContext, TrialDone, runTrials } from "./parallel";
 import { Progress, pct } from "./progress";
 import { MlpTrainSpec } from "./runs";
-import { deriveSeed } from "./seed";
+import { deriveSeed } from "../core/seed";
 import { pairedT, summarize, tCrit95 } from "./stats";
 
 /** What a student variant trains on. */

@@ -6,7 +6,7 @@
  * ReLU → logits. Seeded glorot initialisers.
  */
 import * as tf from "@tensorflow/tfjs";
-import { deriveSeed } from "../experiment/seed";
+import { deriveSeed } from "../core/seed";
 import { FeatureModel, ModelOutputs, constVariable, glorotVariable, uniquePrefix } from "./probe";
 
 export interface CnnSpec {

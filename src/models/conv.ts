@@ -21,7 +21,7 @@
  *           → flatten → dense (ReLU) → dense (logits)
  */
 import * as tf from "@tensorflow/tfjs";
-import { deriveSeed } from "../experiment/seed";
+import { deriveSeed } from "../core/seed";
 
 export interface ConvSpec {
   /** Image side in pixels (28); must be divisible by 4 (two 2×2 pools). */

@@ -3,7 +3,7 @@
  * needs the logits to apply a temperature.
  */
 import * as tf from "@tensorflow/tfjs";
-import { deriveSeed } from "../experiment/seed";
+import { deriveSeed } from "../core/seed";
 import { SeededDropout } from "./seeded-dropout";
 
 export type Activation = "relu" | "tanh" | "elu" | "sigmoid" | "linear";

@@ -11,7 +11,7 @@
  * layer's attention matrices [batch, heads, seq, seq] (softmax rows sum to 1).
  */
 import * as tf from "@tensorflow/tfjs";
-import { deriveSeed } from "../experiment/seed";
+import { deriveSeed } from "../core/seed";
 import { FeatureModel, ModelOutputs, constVariable, glorotVariable, uniquePrefix } from "./probe";
 
 export interface TransformerSpec {

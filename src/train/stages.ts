@@ -10,7 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { EpochRecord, LossTerm, TrainData, TrainHooks, train } from "./trainer";
 import { checkAlpha, checkTemperature } from "../distill/temperature";
-import { deriveSeed } from "../experiment/seed";
+import { deriveSeed } from "../core/seed";
 
 export interface Stage {
   name: string;

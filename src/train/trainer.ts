@@ -9,7 +9,7 @@ import { Tensors } from "../data/dataset";
 import { distillationLoss } from "../distill/losses";
 import { checkAlpha, checkTemperature } from "../distill/temperature";
 import { predictLogits } from "../distill/teachers";
-import { Rng, deriveSeed, shuffleInPlace } from "../experiment/seed";
+import { Rng, deriveSeed, shuffleInPlace } from "../core/seed";
 
 /** Temperature as a function of the global training step (0-based); see distill/ for schedules. */
 export type TemperatureFn = (step: number) => number;
