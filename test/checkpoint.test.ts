@@ -99,7 +99,7 @@ test("a refused checkpoint is never half-loaded: the model keeps its weights", a
   opt.minimize(() => tf.mean(tf.square(model.predict(x) as tf.Tensor)) as tf.Scalar);
   const dir = path.join(tmp, "half");
   const identity = { fingerprint: "f", config: { a: 1 }, describe: "4-3-2" };
-  await saveCheckpoint(dir, { model, optimizer: opt, state: { epoch: 1, step: 1, rngState: 7, history: [{ epoch: 1, loss: 1, ce: 1, kd: 0, trainAcc: 0.5, testAcc: 0.5, teacherAgreement: null, temperature: 1, ms: 1 }] }, identity });
+  await saveCheckpoint(dir, { model, optimizer: opt, state: { epoch: 1, step: 1, rngState: 7, history: [{ epoch: 1, loss: 1, parts: { ce: 1, kd: 0 }, ce: 1, kd: 0, attentionSimilarity: null, trainAcc: 0.5, testAcc: 0.5, teacherAgreement: null, temperature: 1, ms: 1 }] }, identity });
   const fresh = buildMlp({ inputDim: 4, hidden: [3], outputDim: 2, seed: 2 });
   const before = fresh.getWeights().map((w) => Array.from(w.dataSync()));
   // The weights file is intact, the optimizer file is not: nothing may be assigned.

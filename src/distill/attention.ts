@@ -50,13 +50,18 @@ export function attentionLoss(student: tf.Tensor4D, teacher: tf.Tensor4D, opts: 
  * 1 = identical patterns.
  */
 export function attentionSimilarity(student: tf.Tensor4D, teacher: tf.Tensor4D, heads: HeadMode = "mean"): number {
+  return tf.tidy(() => attentionSimilarityTensor(student, teacher, heads).dataSync()[0]);
+}
+
+/** attentionSimilarity as a scalar tensor, for callers that read asynchronously. */
+export function attentionSimilarityTensor(student: tf.Tensor4D, teacher: tf.Tensor4D, heads: HeadMode = "mean"): tf.Scalar {
   return tf.tidy(() => {
     const [s, t] = align(student, teacher, heads);
     const [b, h] = s.shape;
     const sf = tf.reshape(s, [b * h, -1]);
     const tt = tf.reshape(t, [b * h, -1]);
     const cos = tf.div(tf.sum(tf.mul(sf, tt), 1), tf.maximum(tf.mul(tf.norm(sf, 2, 1), tf.norm(tt, 2, 1)), 1e-12));
-    return tf.mean(cos).dataSync()[0];
+    return tf.mean(cos) as tf.Scalar;
   });
 }
 

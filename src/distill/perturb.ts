@@ -9,7 +9,7 @@
  * draws the same noise.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { LossTerm } from "../train/trainer";
+import type { LossTerm } from "./terms/types";
 import { Rng, deriveSeed } from "../core/seed";
 
 export interface PerturbSpec {
@@ -104,11 +104,13 @@ export function consistencyTerm(args: { weight: number; perturb: PerturbSpec; se
   return {
     name: args.name ?? "consistency",
     weight: args.weight,
-    compute: ({ model, x, logits, step }) => {
+    // The batch is perturbed on the host (read once per run, asynchronously), so no tensor is read synchronously.
+    needs: { hostInputs: true },
+    compute: ({ forward, x, xHost, logits, step }) => {
       const [rows, dim] = x.shape;
-      const noisy = perturbRows(x.dataSync() as Float32Array, rows, dim, args.perturb, new Rng(deriveSeed(args.seed, "perturb", step)));
+      const noisy = perturbRows(xHost(), rows, dim, args.perturb, new Rng(deriveSeed(args.seed, "perturb", step)));
       const xp = tf.tensor2d(noisy, [rows, dim], "float32");
-      return consistencyLoss(logits, model.apply(xp, { training: true }) as tf.Tensor2D);
+      return consistencyLoss(logits, forward(xp).logits);
     },
   };
 }

@@ -9,7 +9,7 @@
  * hidden labels, is an evaluation run after training.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { LossTerm } from "../train/trainer";
+import type { LossTerm } from "./terms/types";
 import { checkTemperature, logSoftmaxT } from "./temperature";
 
 export function checkThreshold(threshold: number, field = "threshold"): void {

@@ -20,6 +20,7 @@ import { loadModel, loadTeacherModel, modelSha256, saveModel } from "../models/i
 import { buildMlp, describeMlp } from "../models/mlp";
 import { CheckpointIdentity, loadCheckpoint, readTeacherRecord, saveCheckpoint, writeTeacherRecord } from "../train/checkpoint";
 import { EpochRecord, LossTerm, TemperatureFn, train } from "../train/trainer";
+import { buildLossTerms } from "../distill/registry";
 import { ResolvedConfig, canonicalJson, numericConfig, resolveConfig, sha256 } from "./config";
 import { runInfo } from "./results";
 import { trainTeacher } from "./runs";
@@ -80,21 +81,10 @@ export interface ExperimentResults {
 
 /** The extra loss terms a configuration can weight (config.loss.extra). */
 export function extraTerm(name: string, weight: number): LossTerm {
-  switch (name) {
-    case "l2":
-      // ½ Σ‖W‖² over the dense kernels (weight decay).
-      return {
-        name,
-        weight,
-        compute: ({ model }) =>
-          tf.mul(tf.addN(model.trainableWeights.filter((w) => w.originalName.endsWith("kernel")).map((w) => tf.sum(tf.square(w.read())))), 0.5) as tf.Scalar,
-      };
-    case "confidencePenalty":
-      // −H(softmax(logits)), batch mean: penalises over-confident students (Pereyra et al., 2017).
-      return { name, weight, compute: ({ logits }) => tf.mean(tf.sum(tf.mul(tf.softmax(logits), tf.logSoftmax(logits)), 1)) as tf.Scalar };
-    default:
-      throw new Error(`loss.extra.${name}: unknown loss term`);
-  }
+  const registryName: Record<string, string> = { l2: "l2", confidencePenalty: "confidence-penalty" };
+  if (!registryName[name]) throw new Error(`loss.extra.${name}: unknown loss term`);
+  const env = { student: { name: "student", features: {}, attentions: [] }, hasTeacherOutputs: false, seed: 0, inputs: {} };
+  return buildLossTerms([{ loss: registryName[name], weight, name }], env, "loss.extra")[0];
 }
 
 function loadData(c: ResolvedConfig): { p: Prepared; source: string; sha256: string | null } {

@@ -1,176 +1,73 @@
 /**
- * The training loop: seeded, mini-batched, shuffled every epoch, Adam, with a
- * per-epoch history. Teacher logits come in precomputed (see
- * distill/teachers.ts), so a step costs one student forward/backward pass.
- * Everything a step allocates is released inside tf.tidy.
+ * The training loop, the only one in the library: seeded, mini-batched,
+ * shuffled every epoch, Adam (or the caller's optimizer), any weighted mix of
+ * registry loss terms, a per-epoch history with every term's mean, exact
+ * resume, and a divergence guard. Teacher outputs come in cached (or are cached
+ * here once from a frozen teacher model), so a step costs one student pass.
+ * Everything a step allocates is released inside tf.tidy; tensors are read
+ * only asynchronously (WebGPU has no synchronous reads).
  */
 import * as tf from "@tensorflow/tfjs";
-import { Tensors } from "../data/dataset";
-import { distillationLoss } from "../distill/losses";
-import { checkAlpha, checkTemperature } from "../distill/temperature";
-import { predictLogits } from "../distill/teachers";
+import { LossSpec, buildLossTerms } from "../distill/registry";
+import type { LossContext, LossTerm } from "../distill/terms/types";
+import { attentionSimilarityTensor, pickLayer } from "../distill/attention";
+import { checkTemperature } from "../distill/temperature";
 import { Rng, deriveSeed, shuffleInPlace } from "../core/seed";
+import { checkData, readAndDispose } from "./check-data";
+import { cacheTeacher, gatherTeacher, mergeNeeds } from "./teacher-outputs";
+import { ModelLike, Trainable, asTrainable, evalLogits, forwardAll, outputShapes } from "./trainable";
+import { EpochRecord, TemperatureFn, TrainConfig, TrainData, TrainHooks, checkTrainConfig } from "./train-types";
 
-/** Temperature as a function of the global training step (0-based); see distill/ for schedules. */
-export type TemperatureFn = (step: number) => number;
+export * from "./train-types";
+export type { LossTerm, LossContext } from "../distill/terms/types";
+export { asTrainable } from "./trainable";
+export type { Trainable, ModelLike } from "./trainable";
 
-/**
- * Soft targets for a batch: probabilities at `temperature` for the training rows
- * `indices`, at `epoch`. Lets several teachers, fused by weights that may change
- * every epoch, stand in for one teacher's cached logits.
- */
-export type TargetFn = (args: { indices: tf.Tensor1D; temperature: number; epoch: number }) => tf.Tensor2D;
-
-export interface TrainConfig {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  /** Seeds the shuffling order (the model's init has its own seed). */
-  seed: number;
-  /** Distillation temperature, fixed or per step; default 1. */
-  temperature?: number | TemperatureFn;
-  /** Weight of the hard-label loss: α·CE + (1−α)·KD. Default 1 without a teacher. */
-  alpha?: number;
-  /** Extra weighted loss terms; each is recorded per epoch under `extra`. */
-  extraTerms?: LossTerm[];
-  /** An optimizer owned by the caller (kept, not disposed): carries state across stages or a resume. Default: a fresh Adam. */
-  optimizer?: tf.Optimizer;
-  /** Continue a run from a saved state (see TrainState); the model and optimizer must hold the matching weights. */
-  resume?: TrainState;
+function studentClasses(m: Trainable, inputDim: number): number {
+  if (m.layersModel) return (m.layersModel.outputs[0].shape as number[])[1];
+  return tf.tidy(() => m.forward(tf.zeros([1, inputDim]) as tf.Tensor2D, false).logits.shape[1]);
 }
 
-export interface TrainData {
-  train: Tensors;
-  test: Tensors;
-  /** Cached teacher logits on train.x (this, or teacherTargets, is needed when alpha < 1). */
-  teacherTrain?: tf.Tensor2D;
-  /** Soft targets per batch, instead of teacherTrain. */
-  teacherTargets?: TargetFn;
-  /** Cached teacher logits on test.x (for the agreement metric). */
-  teacherTest?: tf.Tensor2D;
-  /**
-   * Optional per-row label mask over train rows (1 = labelled, 0 = unlabelled).
-   * When given, the hard-label cross-entropy is the mean over the labelled rows
-   * of each batch (0 for a batch without any), training accuracy counts labelled
-   * rows only, and the labels of unlabelled rows are never used: they may hold
-   * any value (e.g. −1), as they are replaced by 0 before any loss sees them.
-   */
-  labelMask?: tf.Tensor1D;
-}
-
-export interface EpochRecord {
-  epoch: number;
-  /** Mean training loss parts over the epoch's samples. */
-  loss: number;
-  ce: number;
-  kd: number;
-  /** Mean of each extra loss term, by name (only when there are extra terms). */
-  extra?: Record<string, number>;
-  /** Training accuracy on the (shuffled, dropout-on) batches of the epoch (labelled rows only with a labelMask). */
-  trainAcc: number;
-  testAcc: number;
-  /** Fraction of test samples where student and teacher predict the same class; null without a teacher. */
-  teacherAgreement: number | null;
-  /** Mean temperature over the epoch's steps (the constant T when it is fixed). */
-  temperature: number;
-  ms: number;
-}
-
-export interface TrainHooks {
-  /** Called after each epoch; may be async (e.g. to write a checkpoint). */
-  onEpoch?: (r: EpochRecord, state: TrainState) => unknown;
-}
-
-/**
- * An extra loss term added to the objective with its weight (consistency,
- * feature, attention or relational losses). `compute` runs inside the gradient
- * scope, so gradients flow through whatever it builds on `model` or `logits`.
- */
-export interface LossTerm {
-  name: string;
-  weight: number;
-  compute: (ctx: { model: tf.LayersModel; x: tf.Tensor2D; y: tf.Tensor1D; indices: tf.Tensor1D; logits: tf.Tensor2D; epoch: number; step: number }) => tf.Scalar;
-}
-
-export function checkTrainConfig(c: TrainConfig): void {
-  const posInt = (name: string, v: number) => {
-    if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer; got ${v}`);
-  };
-  posInt("epochs", c.epochs);
-  posInt("batchSize", c.batchSize);
-  if (!(Number.isFinite(c.learningRate) && c.learningRate > 0)) throw new Error(`learningRate must be > 0; got ${c.learningRate}`);
-  if (!Number.isFinite(c.seed)) throw new Error(`seed must be a finite number; got ${c.seed}`);
-  if (typeof c.temperature === "number") checkTemperature(c.temperature);
-  if (c.alpha !== undefined) checkAlpha(c.alpha);
-}
-
-/** Reads a tensor's values asynchronously (WebGPU in Node cannot read synchronously) and disposes it. */
-async function readAndDispose(t: tf.Tensor): Promise<Float32Array | Int32Array | Uint8Array> {
-  try {
-    return (await t.data()) as Float32Array | Int32Array | Uint8Array;
-  } finally {
-    t.dispose();
-  }
-}
-
-async function checkData(model: tf.LayersModel, d: TrainData, needsTeacher: boolean): Promise<void> {
-  const n = d.train.x.shape[0];
-  const classes = (model.outputs[0].shape as number[])[1];
-  if (d.train.y.shape[0] !== n) throw new Error(`train.y has ${d.train.y.shape[0]} labels for ${n} rows of train.x`);
-  if (d.test.y.shape[0] !== d.test.x.shape[0]) throw new Error(`test.y has ${d.test.y.shape[0]} labels for ${d.test.x.shape[0]} rows of test.x`);
-  if (d.labelMask && (d.labelMask.rank !== 1 || d.labelMask.shape[0] !== n)) throw new Error(`labelMask has shape [${d.labelMask.shape}], expected [${n}] (one entry per train row)`);
-  const [lo, hi] = await readAndDispose(
-    tf.tidy(() => {
-      // With a label mask, only the labelled rows' labels are checked (the others are never used).
-      const y = d.labelMask ? tf.where(tf.greater(d.labelMask, 0), tf.cast(d.train.y, "int32"), tf.zerosLike(tf.cast(d.train.y, "int32"))) : d.train.y;
-      return tf.stack([tf.min(y), tf.max(y)]);
-    }),
-  );
-  if (lo < 0 || hi >= classes) throw new Error(`train labels must be in [0, ${classes - 1}] (the student's classes); found [${lo}, ${hi}]`);
-  if (needsTeacher && !d.teacherTrain && !d.teacherTargets) throw new Error("alpha < 1 (distillation) needs teacherTrain logits or teacherTargets");
-  if (d.teacherTrain && d.teacherTargets) throw new Error("give teacherTrain or teacherTargets, not both");
-  for (const [name, t, rows] of [["teacherTrain", d.teacherTrain, n], ["teacherTest", d.teacherTest, d.test.x.shape[0]]] as const) {
-    if (t && (t.shape[0] !== rows || t.shape[1] !== classes)) {
-      throw new Error(`${name} has shape [${t.shape}], expected [${rows}, ${classes}] (rows × student classes)`);
-    }
-  }
-}
-
-/** Where a run stands after an epoch: enough, with the weights and optimiser state, to resume it exactly. */
-export interface TrainState {
-  /** Last completed epoch (0 before training). */
-  epoch: number;
-  /** Global step count so far. */
-  step: number;
-  /** State of the shuffling RNG after `epoch`. */
-  rngState: number;
-  history: EpochRecord[];
+/** The objective: registry terms from config.losses, or α·CE + (1−α)·KD, then the hand-built extra terms. */
+function objective(config: TrainConfig, alpha: number): LossSpec[] {
+  return config.losses ?? [
+    { loss: "ce", weight: alpha },
+    { loss: "kd", weight: 1 - alpha },
+  ];
 }
 
 /** Trains `model` in place and returns the per-epoch history. */
-export async function train(model: tf.LayersModel, data: TrainData, config: TrainConfig, hooks: TrainHooks = {}): Promise<EpochRecord[]> {
+export async function fit(modelLike: ModelLike, data: TrainData, config: TrainConfig, hooks: TrainHooks = {}): Promise<EpochRecord[]> {
   checkTrainConfig(config);
+  const model = asTrainable(modelLike);
+  const teacher = data.teacherModel ? asTrainable(data.teacherModel) : undefined;
   const temperatureAt: TemperatureFn = typeof config.temperature === "function" ? config.temperature : () => (config.temperature as number | undefined) ?? 1;
-  const hasTeacher = !!(data.teacherTrain || data.teacherTargets);
+  const hasTeacher = !!(data.teacherTrain || data.teacherTargets || teacher);
   const alpha = config.alpha ?? (hasTeacher ? 0.5 : 1);
-  await checkData(model, data, alpha < 1);
-  const terms = config.extraTerms ?? [];
-  terms.forEach((t, i) => {
-    if (!(Number.isFinite(t.weight) && t.weight >= 0)) throw new Error(`extraTerms[${i}] (${t.name}).weight must be ≥ 0; got ${t.weight}`);
-  });
-  const start = config.resume;
-  if (start && !(Number.isInteger(start.epoch) && start.epoch >= 0 && start.epoch <= config.epochs)) {
-    throw new Error(`resume.epoch must be an integer in [0, ${config.epochs}]; got ${start.epoch}`);
-  }
+  const inputDim = data.train.x.shape[1];
+  await checkData(studentClasses(model, inputDim), data, !config.losses && alpha < 1);
 
+  const shapes = config.losses ? { student: outputShapes(model, inputDim), teacher: teacher ? outputShapes(teacher, inputDim) : undefined } : { student: { name: model.name, features: {}, attentions: [] } };
+  const terms: LossTerm[] = [
+    ...buildLossTerms(objective(config, alpha), { ...shapes, hasTeacherOutputs: hasTeacher, seed: config.seed, inputs: data.inputs ?? {} }),
+    ...(config.extraTerms ?? []),
+  ];
+  const needs = mergeNeeds(terms.map((t) => t.needs));
+  const tCache = cacheTeacher(teacher, data.train.x, needs, data.teacherTrain);
+  const probe = config.probe && teacher && shapes.teacher?.attentions.length && shapes.student.attentions.length ? config.probe : undefined;
+  const tProbe = probe ? forwardAll(teacher!, data.test.x, (o) => [pickLayer(o.attentions, probe.teacherLayer, "teacher")])[0] : undefined;
+  const tTest = data.teacherTest ?? (teacher ? evalLogits(teacher, data.test.x) : undefined);
+  const xAll = needs.hostInputs ? ((await data.train.x.data()) as Float32Array) : undefined;
+
+  const start = config.resume;
   const n = data.train.x.shape[0];
   const rng = new Rng(deriveSeed(config.seed, "shuffle"));
   if (start) rng.setState(start.rngState);
   const optimizer = config.optimizer ?? tf.train.adam(config.learningRate);
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const varList = [...model.variables, ...terms.flatMap((t) => t.variables ?? [])];
   const order = Array.from({ length: n }, (_, i) => i);
   const history: EpochRecord[] = start ? [...start.history] : [];
-  const partNames = ["loss", "ce", "kd", ...terms.map((t) => t.name)];
+  const partNames = ["loss", ...terms.map((t) => t.name)];
   let step = start?.step ?? 0;
   const labelledRows = data.labelMask ? (await readAndDispose(tf.tidy(() => tf.sum(tf.cast(tf.greater(data.labelMask!, 0), "float32")))))[0] : null;
 
@@ -194,28 +91,40 @@ export async function train(model: tf.LayersModel, data: TrainData, config: Trai
           const mb = data.labelMask ? (tf.cast(tf.greater(tf.gather(data.labelMask, idx), 0), "float32") as tf.Tensor1D) : undefined;
           const yRaw = tf.gather(data.train.y, idx) as tf.Tensor1D;
           // Unlabelled rows' labels are replaced by class 0 (weight 0) before any loss or metric reads them.
-          const yb = mb ? (tf.where(tf.greater(mb, 0), tf.cast(yRaw, "int32"), tf.zerosLike(tf.cast(yRaw, "int32"))) as tf.Tensor1D) : yRaw;
-          const tb = alpha < 1 && data.teacherTrain ? (tf.gather(data.teacherTrain, idx) as tf.Tensor2D) : undefined;
-          const qb = alpha < 1 && data.teacherTargets ? data.teacherTargets({ indices: idx, temperature, epoch }) : undefined;
+          const yb = mb ? (tf.where(tf.greater(mb, 0), tf.cast(yRaw, "int32"), tf.zerosLike(tf.cast(yRaw, "int32"))) as tf.Tensor1D) : (tf.cast(yRaw, "int32") as tf.Tensor1D);
+          const tb = gatherTeacher(tCache, idx, needs.logits);
+          if (needs.logits && data.teacherTargets) tb.targets = data.teacherTargets({ indices: idx, temperature, epoch });
+          const xHost = () => {
+            const out = new Float32Array(batch.length * inputDim);
+            batch.forEach((r, i) => out.set(xAll!.subarray(r * inputDim, (r + 1) * inputDim), i * inputDim));
+            return out;
+          };
           let parts: tf.Tensor1D | undefined;
           const { grads } = tf.variableGrads(() => {
-            const logits = model.apply(xb, { training: true }) as tf.Tensor2D;
-            const loss = distillationLoss({ studentLogits: logits, teacherLogits: tb, targetProbs: qb, labels: yb, temperature, alpha });
-            let base = loss.total;
-            let ce = loss.ce;
-            if (mb) {
-              // Hard-label CE over the labelled rows of the batch only.
-              const rowCe = tf.neg(tf.sum(tf.mul(tf.oneHot(yb, logits.shape[1]), tf.logSoftmax(logits)), 1));
-              ce = tf.div(tf.sum(tf.mul(rowCe, mb)), tf.maximum(tf.sum(mb), 1)) as tf.Scalar;
-              base = tf.add(tf.mul(ce, alpha), tf.mul(loss.kd, 1 - alpha)) as tf.Scalar;
-            }
-            const extra = terms.map((t) => t.compute({ model, x: xb, y: yb, indices: idx, logits, epoch, step }));
-            const total = extra.reduce<tf.Scalar>((acc, v, i) => tf.add(acc, tf.mul(v, terms[i].weight)), base);
-            const hit = tf.cast(tf.equal(tf.argMax(logits, 1), yb), "float32");
+            const outputs = model.forward(xb, true);
+            const ctx: LossContext = {
+              outputs,
+              logits: outputs.logits,
+              forward: (x) => model.forward(x, true),
+              variables: model.variables,
+              model: model.layersModel,
+              x: xb,
+              xHost,
+              y: yb,
+              mask: mb,
+              indices: idx,
+              teacher: tb,
+              temperature,
+              epoch,
+              step,
+            };
+            const vals = terms.map((t) => t.compute(ctx));
+            const total = vals.reduce<tf.Scalar>((acc, v, i) => (i === 0 ? (tf.mul(v, terms[0].weight) as tf.Scalar) : (tf.add(acc, tf.mul(v, terms[i].weight)) as tf.Scalar)), tf.scalar(0));
+            const hit = tf.cast(tf.equal(tf.argMax(outputs.logits, 1), yb), "float32");
             const correct = tf.sum(mb ? tf.mul(hit, mb) : hit);
-            parts = tf.keep(tf.stack([total, ce, loss.kd, ...extra, tf.div(correct, batch.length)]) as tf.Tensor1D);
+            parts = tf.keep(tf.stack([total, ...vals, tf.div(correct, batch.length)]) as tf.Tensor1D);
             return total;
-          }, vars);
+          }, varList);
           optimizer.applyGradients(grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
           return parts!;
         });
@@ -231,24 +140,30 @@ export async function train(model: tf.LayersModel, data: TrainData, config: Trai
       }
       const mean = Array.from(sums, (v) => v / n);
       if (labelledRows !== null) mean[partNames.length] = labelledRows > 0 ? sums[partNames.length] / labelledRows : 0;
-      const [testAcc, teacherAgreement] = await readAndDispose(
+      const [testAcc, teacherAgreement, similarity] = await readAndDispose(
         tf.tidy(() => {
-          const testLogits = predictLogits(model, data.test.x);
-          const pred = tf.argMax(testLogits, 1);
+          const testLogits = probe ? undefined : evalLogits(model, data.test.x);
+          const all = probe ? forwardAll(model, data.test.x, (o) => [o.logits, pickLayer(o.attentions, probe.studentLayer, "student")]) : [testLogits!];
+          const pred = tf.argMax(all[0], 1);
           const acc = tf.mean(tf.cast(tf.equal(pred, tf.cast(data.test.y, "int32")), "float32"));
-          const agree = data.teacherTest ? tf.mean(tf.cast(tf.equal(pred, tf.argMax(data.teacherTest, 1)), "float32")) : tf.scalar(NaN);
-          return tf.stack([acc, agree]);
+          const agree = tTest ? tf.mean(tf.cast(tf.equal(pred, tf.argMax(tTest, 1)), "float32")) : tf.scalar(NaN);
+          const sim = probe ? attentionSimilarityTensor(all[1] as tf.Tensor4D, tProbe as tf.Tensor4D, probe.heads ?? "mean") : tf.scalar(NaN);
+          return tf.stack([acc, agree, sim]);
         }),
       );
+      const parts = Object.fromEntries(terms.map((t, i) => [t.name, mean[1 + i]]));
+      const extra = Object.fromEntries(Object.entries(parts).filter(([k]) => k !== "ce" && k !== "kd"));
       const record: EpochRecord = {
         epoch,
         loss: mean[0],
-        ce: mean[1],
-        kd: mean[2],
-        ...(terms.length ? { extra: Object.fromEntries(terms.map((t, i) => [t.name, mean[3 + i]])) } : {}),
+        parts,
+        ce: parts.ce ?? 0,
+        kd: parts.kd ?? 0,
+        ...(Object.keys(extra).length ? { extra } : {}),
         trainAcc: mean[partNames.length],
         testAcc,
-        teacherAgreement: data.teacherTest ? teacherAgreement : null,
+        teacherAgreement: tTest ? teacherAgreement : null,
+        attentionSimilarity: probe ? similarity : null,
         temperature: temperatureSum / steps,
         ms: performance.now() - t0,
       };
@@ -258,6 +173,13 @@ export async function train(model: tf.LayersModel, data: TrainData, config: Trai
     }
   } finally {
     if (!config.optimizer) optimizer.dispose();
+    terms.forEach((t) => t.dispose?.());
+    tCache.dispose();
+    tProbe?.dispose();
+    if (tTest && tTest !== data.teacherTest) tTest.dispose();
   }
   return history;
 }
+
+/** The same loop under its historical name. */
+export const train = fit;

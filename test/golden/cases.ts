@@ -16,8 +16,7 @@ import { fusedTargetFn, stackTeacherLogits } from "../../src/distill/multi-teach
 import { pseudoLabelTerm } from "../../src/distill/semi-supervised";
 import { consistencyTerm } from "../../src/distill/perturb";
 import { softTargets } from "../../src/distill/temperature";
-import { train, EpochRecord } from "../../src/train/trainer";
-import { trainFeatureDistill, FeatureEpoch } from "../../src/experiment/feature-distill";
+import { fit, train, EpochRecord } from "../../src/train/trainer";
 import { trainStages } from "../../src/train/stages";
 
 /** The numbers a case is judged by: every epoch's loss parts and accuracies (times left out). */
@@ -47,7 +46,7 @@ function record(h: EpochRecord[]): GoldenCase {
   });
 }
 
-function recordFeatures(h: FeatureEpoch[]): GoldenCase {
+function recordFeatures(h: EpochRecord[]): GoldenCase {
   return h.map((r) => {
     const out: GoldenEpoch = { epoch: r.epoch, loss: r.loss, trainAcc: r.trainAcc, testAcc: r.testAcc };
     for (const [k, v] of Object.entries(r.parts)) out[`part ${k}`] = v;
@@ -124,27 +123,21 @@ export async function runGoldenCases(): Promise<Record<string, GoldenCase>> {
   const tModel = buildTransformer({ ...tSpec, seed: 21 });
   const sModel = buildTransformer({ ...tSpec, dModel: 8, layers: 1, ffDim: 16, seed: 22 });
   try {
-    await trainFeatureDistill({ student: tModel, data: { trainX: d.train.x as tf.Tensor2D, trainY: d.train.y as tf.Tensor1D, testX: d.test.x as tf.Tensor2D, testY: d.test.y as tf.Tensor1D }, config: { ...base, epochs: 2, seed: 23, ce: 1 } });
-    const h = await trainFeatureDistill({
-      student: sModel,
-      teacher: tModel,
-      data: { trainX: d.train.x as tf.Tensor2D, trainY: d.train.y as tf.Tensor1D, testX: d.test.x as tf.Tensor2D, testY: d.test.y as tf.Tensor1D },
-      config: {
-        ...base,
-        seed: 24,
-        ce: 1,
-        kd: 1,
-        temperature: 4,
-        features: [{ student: "pooled", teacher: "pooled", adapter: "dense", weight: 0.5 }],
-        attention: [{ studentLayer: 0, teacherLayer: -1, weight: 0.5 }],
-        relational: [
-          { kind: "rkd-distance", student: "pooled", teacher: "pooled", weight: 0.2 },
-          { kind: "sp", student: "pooled", teacher: "pooled", weight: 0.2 },
-        ],
-        probe: { studentLayer: 0, teacherLayer: -1 },
-      },
+    await fit(tModel, { train: d.train, test: d.test }, { ...base, epochs: 2, seed: 23, losses: [{ loss: "ce", weight: 1 }] });
+    const h = await fit(sModel, { train: d.train, test: d.test, teacherModel: tModel }, {
+      ...base,
+      seed: 24,
+      losses: [
+        { loss: "ce", weight: 1 },
+        { loss: "kd", weight: 1, temperature: 4 },
+        { loss: "hint", weight: 0.5, student: "pooled", teacher: "pooled", adapter: "dense" },
+        { loss: "attention", weight: 0.5, studentLayer: 0, teacherLayer: -1 },
+        { loss: "rkd-distance", weight: 0.2, student: "pooled", teacher: "pooled" },
+        { loss: "sp", weight: 0.2, student: "pooled", teacher: "pooled" },
+      ],
+      probe: { studentLayer: 0, teacherLayer: -1 },
     });
-    out["features: kd + hint + attention + relational"] = recordFeatures(h.history);
+    out["features: kd + hint + attention + relational"] = recordFeatures(h);
   } finally {
     tModel.dispose();
     sModel.dispose();
