@@ -5,7 +5,9 @@ import { createAdapter } from "../src/distill/adapters";
 import { attentionLoss, attentionSimilarity } from "../src/distill/attention";
 import { buildHintTerm, hintLoss } from "../src/distill/features";
 import { rkdAngleLoss, rkdDistanceLoss, spLoss } from "../src/distill/relational";
-import { trainFeatureDistill, summarizeFeatureSweep, readFeatureSweep } from "../src/experiment/feature-distill";
+import { Composition, compositionLosses, summarizeFeatureSweep, readFeatureSweep } from "../src/experiment/feature-distill";
+import { EpochRecord, fit } from "../src/train/trainer";
+import type { FeatureModel } from "../src/models/probe";
 import { buildTransformer } from "../src/models/transformer";
 import { buildCnn } from "../src/models/cnn";
 
@@ -151,6 +153,25 @@ const tinyData = () => {
 };
 const tSpec = { seqLen: 8, tokenDim: 8, dModel: 16, heads: 4, layers: 2, ffDim: 16, numClasses: 10, seed: 1 };
 const sSpec = { seqLen: 8, tokenDim: 8, dModel: 8, heads: 2, layers: 1, ffDim: 8, numClasses: 10, seed: 2 };
+/** Trains through the one trainer with a composition's registry terms. */
+async function trainFeatures(a: {
+  student: FeatureModel;
+  teacher?: FeatureModel;
+  data: ReturnType<typeof tinyData>;
+  config: Composition & { epochs: number; batchSize: number; learningRate: number; seed: number; probe?: { studentLayer: number; teacherLayer: number } };
+  onEpoch?: (r: EpochRecord) => void;
+}): Promise<{ history: EpochRecord[]; partNames: string[]; adapterParams: number }> {
+  const { epochs, batchSize, learningRate, seed, probe, ...composition } = a.config;
+  let info = { partNames: [] as string[], extraParams: 0 };
+  const history = await fit(
+    a.student,
+    { train: { x: a.data.trainX, y: a.data.trainY }, test: { x: a.data.testX, y: a.data.testY }, teacherModel: a.teacher },
+    { epochs, batchSize, learningRate, seed, probe, losses: compositionLosses(composition) },
+    { onStart: (i) => (info = i), onEpoch: a.onEpoch },
+  );
+  return { history, partNames: info.partNames, adapterParams: info.extraParams };
+}
+
 const allTerms = {
   ce: 0.5, kd: 0.5, temperature: 4,
   features: [{ student: "layer0", teacher: "layer1", adapter: "dense" as const, weight: 1 }],
@@ -183,7 +204,7 @@ test("gradients reach the student and the adapter, never the teacher", () => {
   const data = tinyData();
   const before = teacher.variables.map((v) => Array.from(v.dataSync()));
   const sBefore = student.variables.map((v) => Array.from(v.dataSync()));
-  return trainFeatureDistill({ student, teacher, data, config: { ...allTerms, epochs: 1, batchSize: 16, learningRate: 1e-2, seed: 0 } }).then(() => {
+  return trainFeatures({ student, teacher, data, config: { ...allTerms, epochs: 1, batchSize: 16, learningRate: 1e-2, seed: 0 } }).then(() => {
     teacher.variables.forEach((v, i) => assert.equal(Array.from(v.dataSync()), before[i], `teacher ${v.name} changed`));
     assert.ok(student.variables.some((v, i) => Array.from(v.dataSync()).some((a, k) => a !== sBefore[i][k])), "student changed");
     [teacher, student, hint.adapter!].forEach((m) => m.dispose());
@@ -198,7 +219,7 @@ test("composition: every part recorded separately; leak-free across epochs; seed
   const run = async () => {
     const student = buildTransformer(sSpec);
     const counts: number[] = [];
-    const r = await trainFeatureDistill({
+    const r = await trainFeatures({
       student, teacher, data,
       config: { ...allTerms, epochs: 4, batchSize: 16, learningRate: 1e-2, seed: 5, probe: { studentLayer: 0, teacherLayer: -1 } },
       onEpoch: () => counts.push(tf.memory().numTensors),
@@ -233,15 +254,15 @@ test("configuration errors: missing features, teacherless terms, mismatched pair
   const fails = async (p: Promise<unknown>, re: RegExp) => {
     try { await p; assert.unreachable("should throw"); } catch (e) { assert.match((e as Error).message, re); }
   };
-  await fails(trainFeatureDistill({ student, teacher, data, config: { ...cfg, features: [{ student: "layer0", teacher: "layer1", weight: 1 }] } }), /\[2, 8, 8\].*\[2, 8, 16\]/);
-  await fails(trainFeatureDistill({ student, teacher, data, config: { ...cfg, features: [{ student: "nope", teacher: "layer1", adapter: "dense", weight: 1 }] } }), /no feature "nope".*layer0/);
-  await fails(trainFeatureDistill({ student, data, config: { ...cfg, kd: 1 } }), /need a teacher/);
-  await fails(trainFeatureDistill({ student, teacher, data, config: { ...cfg, attention: [{ studentLayer: 3, teacherLayer: 0, weight: 1 }] } }), /1 attention layers; layer 3/);
+  await fails(trainFeatures({ student, teacher, data, config: { ...cfg, features: [{ student: "layer0", teacher: "layer1", weight: 1 }] } }), /\[2, 8, 8\].*\[2, 8, 16\]/);
+  await fails(trainFeatures({ student, teacher, data, config: { ...cfg, features: [{ student: "nope", teacher: "layer1", adapter: "dense", weight: 1 }] } }), /no feature "nope".*layer0/);
+  await fails(trainFeatures({ student, data, config: { ...cfg, kd: 1 } }), /kd\): needs the teacher/);
+  await fails(trainFeatures({ student, teacher, data, config: { ...cfg, attention: [{ studentLayer: 3, teacherLayer: 0, weight: 1 }] } }), /1 attention layers; layer 3/);
   // CNN student vs CNN teacher: maps need a 1×1 conv adapter.
   const ct = buildCnn({ side: 8, channels: 1, conv1: 8, conv2: 16, hidden: 32, numClasses: 10, seed: 0 });
   const cs = buildCnn({ side: 8, channels: 1, conv1: 4, conv2: 4, hidden: 8, numClasses: 10, seed: 1 });
-  await fails(trainFeatureDistill({ student: cs, teacher: ct, data, config: { ...cfg, features: [{ student: "conv2", teacher: "conv2", weight: 1 }] } }), /\[2, 8, 8, 4\].*\[2, 8, 8, 16\]/);
-  const r = await trainFeatureDistill({ student: cs, teacher: ct, data, config: { ...cfg, kd: 0.5, ce: 0.5, features: [{ student: "conv2", teacher: "conv2", adapter: "conv1x1", weight: 1 }], relational: [{ kind: "rkd-angle", student: "hidden", teacher: "hidden", weight: 1 }] } });
+  await fails(trainFeatures({ student: cs, teacher: ct, data, config: { ...cfg, features: [{ student: "conv2", teacher: "conv2", weight: 1 }] } }), /\[2, 8, 8, 4\].*\[2, 8, 8, 16\]/);
+  const r = await trainFeatures({ student: cs, teacher: ct, data, config: { ...cfg, kd: 0.5, ce: 0.5, features: [{ student: "conv2", teacher: "conv2", adapter: "conv1x1", weight: 1 }], relational: [{ kind: "rkd-angle", student: "hidden", teacher: "hidden", weight: 1 }] } });
   assert.is(r.adapterParams, 4 * 16 + 16);
   assert.ok(Number.isFinite(r.history[0].parts["feat conv2→conv2"]));
   [teacher, student, ct, cs].forEach((m) => m.dispose());

@@ -1,34 +1,26 @@
 /**
- * Training models that expose their insides (src/models/probe.ts) with any mix
- * of knowledge from a teacher, composed by weights from configuration (as
- * torchdistill composes losses):
+ * The feature-distillation sweep (notebook 06): Transformer students trained by
+ * the one trainer (src/train/trainer.ts) with any mix of response, hint,
+ * attention and relational terms from the loss registry, variants × seeds
+ * through runTrials, with its summary and generated reading.
  *
- *   loss = ce·CE(labels) + kd·T²·KL(teacher_T ‖ student_T)
- *        + Σ w·hint(adapter(student feature), teacher feature)
- *        + Σ w·attention(student layer, teacher layer)
- *        + Σ w·relational(student feature, teacher feature)
- *
- * Every part is recorded per epoch under its own name. The teacher is frozen:
- * its outputs on the training rows are computed once (inference mode) and
- * gathered per batch, so no gradient can reach it; the optimiser updates the
- * student's variables and the adapters'. Seeded shuffling, Adam, tf.variableGrads,
- * everything a step allocates released by tf.tidy.
- *
- * Also: the feature-distillation sweep (variants × seeds through runTrials)
- * and its summary and generated reading.
+ * A variant's objective is a list of registry terms, or the older composition
+ * shorthand { ce, kd, temperature, features, attention, relational }, which
+ * compositionLosses turns into the same terms in the same order.
  */
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { labelledFraction } from "../data/split";
-import { AttentionLossKind, HeadMode, attentionLoss, attentionSimilarity, pickLayer } from "../distill/attention";
-import { FeaturePair, HintTerm, buildHintTerm } from "../distill/features";
-import { crossEntropy, kdLoss } from "../distill/losses";
-import { RelationalKind, relationalLoss } from "../distill/relational";
-import { FeatureModel, ModelOutputs, countParams, exportWeights, importWeights } from "../models/probe";
+import { AttentionLossKind, HeadMode, pickLayer } from "../distill/attention";
+import { FeaturePair } from "../distill/features";
+import type { LossSpec } from "../distill/registry";
+import { RelationalKind } from "../distill/relational";
+import { FeatureModel, countParams, exportWeights, importWeights } from "../models/probe";
 import { TransformerSpec, buildTransformer, describeTransformer } from "../models/transformer";
+import { EpochRecord, fit } from "../train/trainer";
 import { TrialContext, TrialDone, runTrials } from "./parallel";
 import { Progress, pct } from "./progress";
-import { Rng, deriveSeed, shuffleInPlace } from "../core/seed";
+import { deriveSeed } from "../core/seed";
 import { pairedT, summarize, tCrit95 } from "./stats";
 
 export interface WeightedFeaturePair extends FeaturePair {
@@ -48,39 +40,29 @@ export interface WeightedRelational {
   weight: number;
 }
 
-/** The composed objective: a weight per part (0 or absent = off). */
+/** The composed objective as a weight per part (0 or absent = off). */
 export interface Composition {
   /** Hard-label cross-entropy weight (default 1). */
   ce?: number;
   /** Response-level KD weight (T²·KL on logits; default 0). */
   kd?: number;
+  /** KD temperature (default 4). */
   temperature?: number;
   features?: WeightedFeaturePair[];
   attention?: WeightedAttentionPair[];
   relational?: WeightedRelational[];
 }
 
-export interface FeatureTrainConfig extends Composition {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  /** Seeds the shuffling and the adapters' init. */
-  seed: number;
-  /** Attention layers whose similarity (student vs teacher, on the test rows) is measured every epoch. */
-  probe?: { studentLayer: number; teacherLayer: number; heads?: HeadMode };
-}
-
-export interface FeatureEpoch {
-  epoch: number;
-  /** Weighted total. */
-  loss: number;
-  /** Unweighted mean of each part over the epoch ("ce", "kd", "feat …", "att …", "rel …"). */
-  parts: Record<string, number>;
-  trainAcc: number;
-  testAcc: number;
-  /** Mean cosine between student and teacher attention maps on the test rows (with a probe and a teacher). */
-  attentionSimilarity: number | null;
-  ms: number;
+/** The registry terms of a composition: ce, kd (when weighted), hints, attention, relational, in that order. */
+export function compositionLosses(c: Composition): LossSpec[] {
+  const on = <T extends { weight: number }>(xs: T[] | undefined) => (xs ?? []).filter((p) => p.weight > 0);
+  return [
+    { loss: "ce", weight: c.ce ?? 1 },
+    ...((c.kd ?? 0) > 0 ? [{ loss: "kd", weight: c.kd!, temperature: c.temperature ?? 4 }] : []),
+    ...on(c.features).map(({ weight, ...p }) => ({ loss: "hint", weight, ...p })),
+    ...on(c.attention).map(({ weight, ...p }) => ({ loss: "attention", weight, ...p })),
+    ...on(c.relational).map(({ weight, kind, ...p }) => ({ loss: kind, weight, ...p })),
+  ];
 }
 
 export interface SplitTensors {
@@ -90,233 +72,17 @@ export interface SplitTensors {
   testY: tf.Tensor1D;
 }
 
-/** Forward in inference mode, batch by batch, keeping only what `keep` picks, concatenated. */
-function forwardAll(model: FeatureModel, x: tf.Tensor2D, pick: (o: ModelOutputs) => tf.Tensor[], batchSize = 512): tf.Tensor[] {
-  return tf.tidy(() => {
-    const chunks: tf.Tensor[][] = [];
-    for (let s = 0; s < x.shape[0]; s += batchSize) {
-      const size = Math.min(batchSize, x.shape[0] - s);
-      chunks.push(pick(model.forward(x.slice([s, 0], [size, x.shape[1]]), false)));
-    }
-    return chunks[0].map((_, i) => (chunks.length === 1 ? chunks[0][i] : tf.concat(chunks.map((c) => c[i]), 0)));
-  });
-}
-
-function accuracyOf(logits: tf.Tensor2D, y: tf.Tensor1D): number {
-  return tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), tf.cast(y, "int32")), "float32")).dataSync()[0]);
-}
-
-/** Checks weights and configuration before anything is built. */
-export function checkComposition(c: FeatureTrainConfig, hasTeacher: boolean): void {
-  const w = (name: string, v: number | undefined) => {
-    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new Error(`${name} weight must be ≥ 0; got ${v}`);
-  };
-  w("ce", c.ce);
-  w("kd", c.kd);
-  (c.features ?? []).forEach((p, i) => w(`features[${i}]`, p.weight));
-  (c.attention ?? []).forEach((p, i) => w(`attention[${i}]`, p.weight));
-  (c.relational ?? []).forEach((p, i) => w(`relational[${i}]`, p.weight));
-  for (const [k, v] of [["epochs", c.epochs], ["batchSize", c.batchSize]] as const) {
-    if (!Number.isInteger(v) || v <= 0) throw new Error(`${k} must be a positive integer; got ${v}`);
-  }
-  if (!(c.learningRate > 0)) throw new Error(`learningRate must be > 0; got ${c.learningRate}`);
-  const needsTeacher = (c.kd ?? 0) > 0 || (c.features ?? []).length > 0 || (c.attention ?? []).length > 0 || (c.relational ?? []).length > 0;
-  if (needsTeacher && !hasTeacher) throw new Error("kd, features, attention and relational terms need a teacher");
-  if (c.temperature !== undefined && !(c.temperature > 0)) throw new Error(`temperature must be > 0; got ${c.temperature}`);
-}
-
-/** Shape of each named feature of `model` for a batch of `batch` rows. */
-function featureShapes(model: FeatureModel, inputDim: number, batch = 2): { features: Record<string, number[]>; attentions: number[][] } {
-  return tf.tidy(() => {
-    const o = model.forward(tf.zeros([batch, inputDim]) as tf.Tensor2D, false);
-    const features: Record<string, number[]> = {};
-    for (const [k, v] of Object.entries(o.features)) features[k] = v.shape.slice();
-    return { features, attentions: (o.attentions ?? []).map((a) => a.shape.slice()) };
-  });
-}
-
-function need(shapes: Record<string, number[]>, name: string, who: string): number[] {
-  const s = shapes[name];
-  if (!s) throw new Error(`${who} has no feature "${name}" (it has: ${Object.keys(shapes).join(", ")})`);
-  return s;
-}
-
-export interface FeatureTrainResult {
-  history: FeatureEpoch[];
-  testAcc: number;
-  /** Parameters of the adapters (trained alongside, dropped afterwards). */
-  adapterParams: number;
-  partNames: string[];
-}
-
-/**
- * Trains `student` in place on data.train with the composed objective; evaluates
- * on data.test every epoch. The adapters are created (seeded) here and disposed
- * at the end.
- */
-export async function trainFeatureDistill(args: {
-  student: FeatureModel;
-  teacher?: FeatureModel;
-  data: SplitTensors;
-  config: FeatureTrainConfig;
-  onEpoch?: (r: FeatureEpoch) => void;
-}): Promise<FeatureTrainResult> {
-  const { student, teacher, data, config } = args;
-  checkComposition(config, !!teacher);
-  const inputDim = data.trainX.shape[1];
-  const n = data.trainX.shape[0];
-  const ceW = config.ce ?? 1;
-  const kdW = config.kd ?? 0;
-  const T = config.temperature ?? 4;
-  const featPairs = (config.features ?? []).filter((p) => p.weight > 0);
-  const attPairs = (config.attention ?? []).filter((p) => p.weight > 0);
-  const relPairs = (config.relational ?? []).filter((p) => p.weight > 0);
-
-  // Validate pairings against the models' shapes and build adapters.
-  const sShapes = featureShapes(student, inputDim);
-  const tShapes = teacher ? featureShapes(teacher, inputDim) : { features: {}, attentions: [] };
-  const hints: HintTerm[] = featPairs.map((p, i) =>
-    buildHintTerm(p, need(sShapes.features, p.student, `student ${student.name}`), need(tShapes.features, p.teacher, `teacher ${teacher!.name}`), deriveSeed(config.seed, "adapter", i)),
-  );
-  for (const p of relPairs) {
-    need(sShapes.features, p.student, `student ${student.name}`);
-    need(tShapes.features, p.teacher, `teacher ${teacher!.name}`);
-  }
-  for (const p of attPairs) {
-    const s = pickLayer(sShapes.attentions, p.studentLayer, `student ${student.name}`);
-    const t = pickLayer(tShapes.attentions, p.teacherLayer, `teacher ${teacher!.name}`);
-    if (s[2] !== t[2] || s[3] !== t[3]) throw new Error(`attention pair: student maps [${s}] and teacher maps [${t}] differ in sequence length`);
-    if ((p.heads ?? "mean") === "match" && s[1] !== t[1]) throw new Error(`attention pair with heads "match": student maps [${s}] and teacher maps [${t}] have different head counts`);
-  }
-  const adapterVars = hints.flatMap((h) => (h.adapter ? h.adapter.variables : []));
-  const adapterParams = adapterVars.reduce((a, v) => a + v.size, 0);
-  const varList = [...student.variables, ...adapterVars];
-
-  // Teacher outputs on the training rows, once (frozen teacher: no gradient can reach it).
-  const tLayer = (i: number) => (i < 0 ? tShapes.attentions.length + i : i);
-  const cacheNames = {
-    logits: kdW > 0,
-    feats: [...new Set([...featPairs.map((p) => p.teacher), ...relPairs.map((p) => p.teacher)])],
-    atts: [...new Set(attPairs.map((p) => tLayer(p.teacherLayer)))],
-  };
-  const tCache: { logits?: tf.Tensor; feats: Record<string, tf.Tensor>; atts: Record<number, tf.Tensor> } = { feats: {}, atts: {} };
-  if (teacher) {
-    const got = forwardAll(teacher, data.trainX, (o) => [
-      ...(cacheNames.logits ? [o.logits] : []),
-      ...cacheNames.feats.map((f) => o.features[f]),
-      ...cacheNames.atts.map((l) => o.attentions![l]),
-    ]);
-    let k = 0;
-    if (cacheNames.logits) tCache.logits = got[k++];
-    cacheNames.feats.forEach((f) => (tCache.feats[f] = got[k++]));
-    cacheNames.atts.forEach((l) => (tCache.atts[l] = got[k++]));
-  }
-  // Teacher attention on the test rows for the similarity probe.
-  const probe = teacher && config.probe && tShapes.attentions.length && sShapes.attentions.length ? config.probe : undefined;
-  const tProbe = probe ? forwardAll(teacher!, data.testX, (o) => [pickLayer(o.attentions, probe.teacherLayer, "teacher")])[0] : undefined;
-
-  const partNames = [
-    "ce",
-    ...(kdW > 0 ? ["kd"] : []),
-    ...featPairs.map((p) => `feat ${p.student}→${p.teacher}`),
-    ...attPairs.map((p) => `att L${p.studentLayer}→L${p.teacherLayer}`),
-    ...relPairs.map((p) => `rel ${p.kind} ${p.student}→${p.teacher}`),
-  ];
-  const rng = new Rng(deriveSeed(config.seed, "shuffle"));
-  const optimizer = tf.train.adam(config.learningRate);
-  const order = Array.from({ length: n }, (_, i) => i);
-  const history: FeatureEpoch[] = [];
-  try {
-    for (let epoch = 1; epoch <= config.epochs; epoch++) {
-      const t0 = performance.now();
-      for (let i = 0; i < n; i++) order[i] = i;
-      shuffleInPlace(order, rng);
-      const sums = new Float64Array(partNames.length + 2);
-      for (let begin = 0; begin < n; begin += config.batchSize) {
-        const batch = order.slice(begin, begin + config.batchSize);
-        const values = tf.tidy(() => {
-          const idx = tf.tensor1d(batch, "int32");
-          const xb = tf.gather(data.trainX, idx) as tf.Tensor2D;
-          const yb = tf.cast(tf.gather(data.trainY, idx), "int32") as tf.Tensor1D;
-          const tLogits = tCache.logits ? (tf.gather(tCache.logits, idx) as tf.Tensor2D) : undefined;
-          const tFeat: Record<string, tf.Tensor> = {};
-          for (const f of cacheNames.feats) tFeat[f] = tf.gather(tCache.feats[f], idx);
-          const tAtt: Record<number, tf.Tensor4D> = {};
-          for (const l of cacheNames.atts) tAtt[l] = tf.gather(tCache.atts[l], idx) as tf.Tensor4D;
-          let parts: tf.Tensor1D | undefined;
-          const { grads } = tf.variableGrads(() => {
-            const out = student.forward(xb, true);
-            const vals: tf.Scalar[] = [crossEntropy(out.logits, yb)];
-            const weights: number[] = [ceW];
-            if (kdW > 0) {
-              vals.push(kdLoss(out.logits, tLogits!, T));
-              weights.push(kdW);
-            }
-            hints.forEach((h, i) => {
-              vals.push(h.compute(out.features[h.pair.student], tFeat[h.pair.teacher]));
-              weights.push(featPairs[i].weight);
-            });
-            for (const p of attPairs) {
-              vals.push(attentionLoss(pickLayer(out.attentions, p.studentLayer, "student"), tAtt[tLayer(p.teacherLayer)], { loss: p.loss, heads: p.heads }));
-              weights.push(p.weight);
-            }
-            for (const p of relPairs) {
-              vals.push(relationalLoss(p.kind, out.features[p.student], tFeat[p.teacher]));
-              weights.push(p.weight);
-            }
-            const total = vals.reduce<tf.Scalar>((acc, v, i) => (i === 0 ? (tf.mul(v, weights[0]) as tf.Scalar) : (tf.add(acc, tf.mul(v, weights[i])) as tf.Scalar)), tf.scalar(0));
-            const correct = tf.mean(tf.cast(tf.equal(tf.argMax(out.logits, 1), yb), "float32"));
-            parts = tf.keep(tf.stack([total, ...vals, correct]) as tf.Tensor1D);
-            return total;
-          }, varList);
-          optimizer.applyGradients(grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
-          const v = parts!.dataSync();
-          parts!.dispose();
-          return v;
-        });
-        for (let i = 0; i < values.length; i++) {
-          if (!Number.isFinite(values[i])) throw new Error(`training diverged in epoch ${epoch}: ${i === 0 ? "total" : partNames[i - 1] ?? "accuracy"} is ${values[i]}`);
-          sums[i] += values[i] * batch.length;
-        }
-      }
-      const mean = Array.from(sums, (v) => v / n);
-      let testAcc = 0;
-      let sim: number | null = null;
-      tf.tidy(() => {
-        const o = student.forward(data.testX, false);
-        testAcc = accuracyOf(o.logits, data.testY);
-        if (probe && tProbe) sim = attentionSimilarity(pickLayer(o.attentions, probe.studentLayer, "student"), tProbe as tf.Tensor4D, probe.heads ?? "mean");
-      });
-      const rec: FeatureEpoch = {
-        epoch,
-        loss: mean[0],
-        parts: Object.fromEntries(partNames.map((p, i) => [p, mean[1 + i]])),
-        trainAcc: mean[partNames.length + 1],
-        testAcc,
-        attentionSimilarity: sim,
-        ms: performance.now() - t0,
-      };
-      history.push(rec);
-      args.onEpoch?.(rec);
-      if (epoch % 10 === 0) await new Promise((r) => setImmediate(r));
-    }
-  } finally {
-    optimizer.dispose();
-    hints.forEach((h) => h.adapter?.dispose());
-    tCache.logits?.dispose();
-    Object.values(tCache.feats).forEach((t) => t.dispose());
-    Object.values(tCache.atts).forEach((t) => t.dispose());
-    tProbe?.dispose();
-  }
-  return { history, testAcc: history[history.length - 1].testAcc, adapterParams, partNames };
-}
-
 // ------------------------------------------------------------------ the sweep
 
 export interface FeatureVariant {
   name: string;
-  composition: Composition;
+  /** The objective as registry terms, or… */
+  losses?: LossSpec[];
+  /** …as the composition shorthand. */
+  composition?: Composition;
 }
+
+export const variantLosses = (v: FeatureVariant): LossSpec[] => v.losses ?? compositionLosses(v.composition ?? {});
 
 export interface FeatureSweepConfig {
   teacher: TransformerSpec & { epochs: number; batchSize: number; learningRate: number };
@@ -432,18 +198,19 @@ export async function featureTrial(trial: FeatureTrial, ctx: TrialContext<Featur
   const student = buildTransformer({ ...c.student, seed: deriveSeed(trial.seed, "student") });
   try {
     const t0 = performance.now();
-    const res = await trainFeatureDistill({
+    let adapterParams = 0;
+    const history = await fit(
       student,
-      teacher: ctx.setup.teacher,
-      data: sub,
-      config: { ...variant.composition, epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate, seed: deriveSeed(trial.seed, "train"), probe: c.probe },
-    });
-    const last = res.history[res.history.length - 1];
+      { train: { x: sub.trainX, y: sub.trainY }, test: { x: d.testX, y: d.testY }, teacherModel: ctx.setup.teacher },
+      { epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate, seed: deriveSeed(trial.seed, "train"), losses: variantLosses(variant), probe: c.probe },
+      { onStart: (i) => (adapterParams = i.extraParams) },
+    );
+    const last = history[history.length - 1];
     return {
-      row: { variant: trial.variant, seed: trial.seed, trainSamples: rows.length, testAcc: res.testAcc, attentionSimilarity: last.attentionSimilarity, ms: performance.now() - t0 },
-      curve: res.history.map((h) => ({ variant: trial.variant, seed: trial.seed, epoch: h.epoch, testAcc: h.testAcc, attentionSimilarity: h.attentionSimilarity, parts: h.parts })),
+      row: { variant: trial.variant, seed: trial.seed, trainSamples: rows.length, testAcc: last.testAcc, attentionSimilarity: last.attentionSimilarity, ms: performance.now() - t0 },
+      curve: history.map((h) => ({ variant: trial.variant, seed: trial.seed, epoch: h.epoch, testAcc: h.testAcc, attentionSimilarity: h.attentionSimilarity, parts: h.parts })),
       params: countParams(student),
-      adapterParams: res.adapterParams,
+      adapterParams,
       picture: attentionPicture(student, d.testX, c.pictureRow, c.probe.studentLayer),
     };
   } finally {
@@ -456,14 +223,19 @@ export interface TrainedFeatureTeacher {
   model: FeatureModel;
   params: number;
   testAcc: number;
-  history: FeatureEpoch[];
+  history: EpochRecord[];
 }
 
 /** Trains the Transformer teacher on all training rows (hard labels). */
-export async function trainFeatureTeacher(data: SplitTensors, spec: FeatureSweepConfig["teacher"], onEpoch?: (r: FeatureEpoch) => void): Promise<TrainedFeatureTeacher> {
+export async function trainFeatureTeacher(data: SplitTensors, spec: FeatureSweepConfig["teacher"], onEpoch?: (r: EpochRecord) => void): Promise<TrainedFeatureTeacher> {
   const model = buildTransformer(spec);
-  const res = await trainFeatureDistill({ student: model, data, config: { epochs: spec.epochs, batchSize: spec.batchSize, learningRate: spec.learningRate, seed: deriveSeed(spec.seed, "teacher-train"), ce: 1 }, onEpoch });
-  return { model, params: countParams(model), testAcc: res.testAcc, history: res.history };
+  const history = await fit(
+    model,
+    { train: { x: data.trainX, y: data.trainY }, test: { x: data.testX, y: data.testY } },
+    { epochs: spec.epochs, batchSize: spec.batchSize, learningRate: spec.learningRate, seed: deriveSeed(spec.seed, "teacher-train"), losses: [{ loss: "ce", weight: 1 }] },
+    { onEpoch },
+  );
+  return { model, params: countParams(model), testAcc: history[history.length - 1].testAcc, history };
 }
 
 export interface FeatureSweepResult {

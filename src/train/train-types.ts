@@ -97,6 +97,8 @@ export interface TrainState {
 }
 
 export interface TrainHooks {
+  /** Called once the terms are built: their names (the parts recorded) and the parameters they add (adapters). */
+  onStart?: (info: { partNames: string[]; extraParams: number }) => void;
   /** Called after each epoch; may be async (e.g. to write a checkpoint). */
   onEpoch?: (r: EpochRecord, state: TrainState) => unknown;
 }

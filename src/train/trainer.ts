@@ -52,6 +52,7 @@ export async function fit(modelLike: ModelLike, data: TrainData, config: TrainCo
     ...buildLossTerms(objective(config, alpha), { ...shapes, hasTeacherOutputs: hasTeacher, seed: config.seed, inputs: data.inputs ?? {} }),
     ...(config.extraTerms ?? []),
   ];
+  hooks.onStart?.({ partNames: terms.map((t) => t.name), extraParams: terms.flatMap((t) => t.variables ?? []).reduce((a, v) => a + v.size, 0) });
   const needs = mergeNeeds(terms.map((t) => t.needs));
   const tCache = cacheTeacher(teacher, data.train.x, needs, data.teacherTrain);
   const probe = config.probe && teacher && shapes.teacher?.attentions.length && shapes.student.attentions.length ? config.probe : undefined;
