@@ -10,8 +10,35 @@ import { labelledFraction } from "../data/split";
 import type { TrialContext } from "./parallel";
 import { runStudent } from "./runs";
 import type { MlpTrainSpec } from "./runs";
-import type { CurvePoint, SweepRow, SweepSetting } from "./temperature-sweep";
 import { deriveSeed } from "../core/seed";
+
+export interface SweepSetting {
+  name: string;
+  /** Fraction of the training rows the student sees (stratified, seeded); 1 = all. */
+  trainFraction: number;
+  epochs: number;
+}
+
+export interface SweepRow {
+  setting: string;
+  variant: string;
+  /** null for the hard-label baseline. */
+  temperature: number | null;
+  seed: number;
+  trainSamples: number;
+  epochs: number;
+  testAcc: number;
+  teacherAgreement: number | null;
+  ms: number;
+}
+
+export interface CurvePoint {
+  setting: string;
+  variant: string;
+  seed: number;
+  epoch: number;
+  testAcc: number;
+}
 
 /** Everything a worker needs besides its trial; sent once to each worker. */
 export interface SweepShared {

@@ -11,16 +11,12 @@ import { checkAlpha, checkTemperature, softTargetEntropy } from "../distill/temp
 import { describeMlp } from "../models/mlp";
 import { Progress, pct } from "./progress";
 import { TrialDone, runTrials } from "./parallel";
-import { SweepContext, SweepShared, SweepTrial, SweepTrialResult, sweepSetup, sweepShared, sweepTrial, variantName } from "./parallel-sweep";
+import { CurvePoint, SweepContext, SweepRow, SweepSetting, SweepShared, SweepTrial, SweepTrialResult, sweepSetup, sweepShared, sweepTrial, variantName } from "./parallel-sweep";
 import { MlpTrainSpec, TrainedTeacher } from "./runs";
 import { summarize } from "./stats";
 
-export interface SweepSetting {
-  name: string;
-  /** Fraction of the training rows the student sees (stratified, seeded); 1 = all. */
-  trainFraction: number;
-  epochs: number;
-}
+// The row types live with the trial that produces them (parallel-sweep.ts), so that module need not import this one.
+export type { CurvePoint, SweepRow, SweepSetting } from "./parallel-sweep";
 
 export interface TemperatureSweepConfig {
   student: Omit<MlpTrainSpec, "epochs">;
@@ -29,27 +25,6 @@ export interface TemperatureSweepConfig {
   alpha: number;
   seeds: number[];
   settings: SweepSetting[];
-}
-
-export interface SweepRow {
-  setting: string;
-  variant: string;
-  /** null for the hard-label baseline. */
-  temperature: number | null;
-  seed: number;
-  trainSamples: number;
-  epochs: number;
-  testAcc: number;
-  teacherAgreement: number | null;
-  ms: number;
-}
-
-export interface CurvePoint {
-  setting: string;
-  variant: string;
-  seed: number;
-  epoch: number;
-  testAcc: number;
 }
 
 export interface TemperatureSweepResult {

@@ -20,7 +20,8 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
 import { writeFileAtomic, writeJsonAtomic } from "../atomic";
-import { diffValues, formatIssues, sha256 } from "../experiment/config";
+import { sha256 } from "../core/fingerprint";
+import { diffValues, formatIssues } from "../core/problems";
 import { SeededDropout } from "../models/seeded-dropout";
 import { TrainState } from "./trainer";
 

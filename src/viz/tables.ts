@@ -1,6 +1,5 @@
 /** Result rows shaped for display as danfojs DataFrames (rounded, percent units, readable column names). */
 import * as dfd from "danfojs-node";
-import type { SweepSummaryRow } from "../experiment/temperature-sweep";
 
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 
@@ -10,7 +9,24 @@ export function frame(rows: Record<string, string | number | boolean | null>[]):
   return new dfd.DataFrame(rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v ?? ""]))));
 }
 
-export function sweepTable(summary: SweepSummaryRow[]): dfd.DataFrame {
+/**
+ * What sweepTable shows of a row: the fields of a temperature sweep's summary
+ * row (experiment/temperature-sweep.ts, SweepSummaryRow), declared here so viz
+ * takes plain data and never imports experiment/. Accuracies are fractions.
+ */
+export interface SweepTableRow {
+  setting: string;
+  variant: string;
+  seeds: number;
+  meanAcc: number;
+  stdAcc: number;
+  minAcc: number;
+  maxAcc: number;
+  gainOverHard: number;
+  pairedT: number | null;
+}
+
+export function sweepTable(summary: SweepTableRow[]): dfd.DataFrame {
   return frame(
     summary.map((r) => ({
       setting: r.setting,

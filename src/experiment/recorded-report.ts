@@ -2,12 +2,15 @@
  * Shows a recorded run (experiment/recorded.ts) in a notebook: where it came
  * from, then its tables and its accuracy-vs-temperature chart, each captioned
  * as recorded so a reader never takes them for this run's numbers.
+ *
+ * It composes experiment functions (describeRecorded, gainTable) with viz, so
+ * it lives in experiment/ (viz/ takes plain data and never imports experiment/).
  */
-import { gainTable } from "../experiment/dataset-comparison";
-import { RecordedFashionRun, describeRecorded } from "../experiment/recorded";
-import { showChart, showMarkdown, showTable } from "./display";
-import { accuracyVsTemperatureSpec } from "./specs";
-import { frame, sweepTable } from "./tables";
+import { showChart, showMarkdown, showTable } from "../viz/display";
+import { accuracyVsTemperatureSpec } from "../viz/specs";
+import { frame, sweepTable } from "../viz/tables";
+import { gainTable } from "./dataset-comparison";
+import { RecordedFashionRun, describeRecorded } from "./recorded";
 
 const pct2 = (v: number) => +(100 * v).toFixed(2);
 
