@@ -4,7 +4,7 @@ import { currentBackend, initBackend, tf } from "../src/backend";
 import { measureLatency } from "../src/models/latency";
 import { buildMlp, describeMlp } from "../src/models/mlp";
 import { SeededDropout } from "../src/models/seeded-dropout";
-import { summarize } from "../src/experiment/stats";
+import { summarize } from "../src/analysis/stats";
 import { Rng, deriveSeed, shuffleInPlace } from "../src/core/seed";
 
 test.before(async () => {

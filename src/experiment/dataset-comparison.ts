@@ -6,9 +6,9 @@
  * its numbers next to another's without re-running it.
  */
 import * as fs from "fs";
+import { clearAt95 } from "../analysis/stats";
 import { MultiTeacherTrialResult, VariantSummary, pairedComparison } from "./multi-teacher";
 import { resultPath } from "./results";
-import { tCrit95 } from "./stats";
 import { SweepSummaryRow } from "./temperature-sweep";
 
 export interface GainRow {
@@ -36,7 +36,7 @@ export function sweepGains(dataset: string, student: string, summary: SweepSumma
     if (kd.length === 0) throw new Error(`sweep setting "${setting}" has no distilled rows`);
     const best = kd.reduce((a, b) => (b.meanAcc > a.meanAcc ? b : a));
     const t = best.pairedT;
-    return { dataset, student, setting, seeds: hard.seeds, hardAcc: hard.meanAcc, best: best.variant, bestAcc: best.meanAcc, gain: best.gainOverHard, pairedT: t, clear: t !== null && Math.abs(t) > tCrit95(hard.seeds - 1) };
+    return { dataset, student, setting, seeds: hard.seeds, hardAcc: hard.meanAcc, best: best.variant, bestAcc: best.meanAcc, gain: best.gainOverHard, pairedT: t, clear: clearAt95(t, hard.seeds - 1) };
   });
 }
 

@@ -13,9 +13,10 @@ import { loadDigits } from "../data/digits";
 import { checkAlpha } from "../distill/temperature";
 import { ScheduleSpec, ScheduleTemplate, checkSchedule, describeSchedule, makeSchedule, withTMax } from "../distill/schedules";
 import { describeMlp } from "../models/mlp";
-import { Progress, pct } from "./progress";
+import { Progress } from "./progress";
+import { pct } from "../analysis/format";
 import { MlpTrainSpec, TrainedTeacher, runStudent, trainTeacher } from "./runs";
-import { summarize, tCrit95 } from "./stats";
+import { Summary, pairedStats, summarize, summarizeBy } from "../analysis/stats";
 
 export interface DynamicVariant {
   name: string;
@@ -191,6 +192,11 @@ export function convergenceTable(results: DynamicTrialResult[], thresholds: numb
   );
 }
 
+/** Final test accuracy per variant over seeds (n, mean, sample sd, min, max), in order of first appearance. */
+export function finalAccuracy(results: DynamicTrialResult[]): ({ variant: string } & Summary)[] {
+  return [...summarizeBy(results, (r) => r.variant, (r) => r.finalAcc)].map(([variant, s]) => ({ variant, ...s }));
+}
+
 export interface SpeedupRow {
   candidate: string;
   baseline: string;
@@ -229,8 +235,7 @@ export function speedup(results: DynamicTrialResult[], candidate: string, baseli
       else if (ec !== null) onlyCandidate++;
       else if (eb !== null) onlyBaseline++;
     }
-    const s = ratios.length ? summarize(ratios) : null;
-    const half = s && s.n > 1 ? (tCrit95(s.n - 1) * s.std) / Math.sqrt(s.n) : null;
+    const s = ratios.length ? pairedStats(ratios) : null;
     return {
       candidate,
       baseline,
@@ -238,15 +243,15 @@ export function speedup(results: DynamicTrialResult[], candidate: string, baseli
       pairs: ratios.length,
       onlyCandidate,
       onlyBaseline,
-      meanReduction: s?.mean ?? null,
-      stdReduction: s && s.n > 1 ? s.std : null,
-      ciLow: s && half !== null ? s.mean - half : null,
-      ciHigh: s && half !== null ? s.mean + half : null,
+      meanReduction: s?.meanDiff ?? null,
+      stdReduction: s && s.pairs > 1 ? s.stdDiff : null,
+      ciLow: s?.ciLow ?? null,
+      ciHigh: s?.ciHigh ?? null,
     };
   });
 }
 
-const pc = (x: number): string => `${(100 * x).toFixed(0)} %`;
+const pc = (x: number): string => pct(x, 0);
 
 /**
  * A plain reading of speedup rows against a claimed reduction (0.3 = "30 % faster"),

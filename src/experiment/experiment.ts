@@ -25,7 +25,7 @@ import { ResolvedConfig, canonicalJson, numericConfig, resolveConfig, sha256 } f
 import { runInfo } from "./results";
 import { trainTeacher } from "./runs";
 import { deriveSeed } from "../core/seed";
-import { Summary, summarize } from "./stats";
+import { Summary, summarize } from "../analysis/stats";
 
 export type ProgressEvent =
   | { kind: "data"; source: string; trainRows: number; testRows: number; features: number; classes: number }

@@ -21,7 +21,7 @@ import { buildMlp, describeMlp } from "../models/mlp";
 import { TrainHooks } from "../train/trainer";
 import { predictLogits } from "../distill/teachers";
 import { MultiTeacherContext, MultiTeacherSweepResult, MultiTeacherVariant, TeacherLogits, multiTeacherContextFrom, multiTeacherSweep } from "./multi-teacher";
-import { pct } from "./progress";
+import { pct } from "../analysis/format";
 import { MlpTrainSpec } from "./runs";
 import { CachedTeacher, getTeacher } from "./teacher-cache";
 import { TemperatureSweepConfig } from "./temperature-sweep";

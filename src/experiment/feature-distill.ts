@@ -19,9 +19,10 @@ import { FeatureModel, countParams, exportWeights, importWeights } from "../mode
 import { TransformerSpec, buildTransformer, describeTransformer } from "../models/transformer";
 import { EpochRecord, fit } from "../train/trainer";
 import { TrialContext, TrialDone, runTrials } from "./parallel";
-import { Progress, pct } from "./progress";
+import { Progress } from "./progress";
+import { meanSd, pct, pts, tValue } from "../analysis/format";
 import { deriveSeed } from "../core/seed";
-import { pairedT, summarize, tCrit95 } from "./stats";
+import { PairBy, clearAt95, pairedDiffs, pairedT, summarize, tCrit95 } from "../analysis/stats";
 
 export interface WeightedFeaturePair extends FeaturePair {
   weight: number;
@@ -328,16 +329,17 @@ export interface FeatureSummaryRow {
   similarityT: number | null;
 }
 
+const ACC_BY_SEED: PairBy<FeatureRow> = { key: (r) => r.seed, value: (r) => r.testAcc, group: (r) => r.variant };
+const SIM_BY_SEED: PairBy<FeatureRow> = { ...ACC_BY_SEED, value: (r) => r.attentionSimilarity };
+
 export function summarizeFeatureSweep(rows: FeatureRow[], reference: string): FeatureSummaryRow[] {
   const variants = [...new Set(rows.map((r) => r.variant))];
-  const ref = new Map(rows.filter((r) => r.variant === reference).map((r) => [r.seed, r]));
   return variants.map((variant) => {
     const g = rows.filter((r) => r.variant === variant);
     const acc = summarize(g.map((r) => r.testAcc));
-    const paired = g.filter((r) => ref.has(r.seed));
-    const diffs = paired.map((r) => r.testAcc - ref.get(r.seed)!.testAcc);
+    const diffs = pairedDiffs(rows, ACC_BY_SEED, variant, reference);
     const sims = g.map((r) => r.attentionSimilarity).filter((s): s is number => s !== null);
-    const simDiffs = paired.filter((r) => r.attentionSimilarity !== null && ref.get(r.seed)!.attentionSimilarity !== null).map((r) => r.attentionSimilarity! - ref.get(r.seed)!.attentionSimilarity!);
+    const simDiffs = pairedDiffs(rows, SIM_BY_SEED, variant, reference);
     return {
       variant,
       seeds: acc.n,
@@ -354,28 +356,25 @@ export function summarizeFeatureSweep(rows: FeatureRow[], reference: string): Fe
   });
 }
 
-const pts = (x: number): string => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(1)} pts`;
-
 /** A plain-language reading generated from the summary: what helped, what hurt, what made no clear difference. */
 export function readFeatureSweep(summary: FeatureSummaryRow[], reference: string, baseline?: string): string[] {
   const ref = summary.find((r) => r.variant === reference);
   if (!ref) throw new Error(`reference "${reference}" not in the summary`);
   const df = ref.seeds - 1;
-  const crit = tCrit95(df);
-  const clear = (t: number | null) => t !== null && Math.abs(t) > crit;
+  const crit = df >= 1 ? tCrit95(df).toFixed(2) : "n/a";
+  const clear = (t: number | null) => clearAt95(t, df);
   const lines: string[] = [];
-  lines.push(`- **${reference}** (the reference): ${(100 * ref.meanAcc).toFixed(1)} ± ${(100 * ref.stdAcc).toFixed(1)} % over ${ref.seeds} seeds${ref.meanSimilarity !== null ? `, attention similarity to the teacher ${ref.meanSimilarity.toFixed(3)}` : ""}.`);
+  lines.push(`- **${reference}** (the reference): ${meanSd(ref.meanAcc, ref.stdAcc)} over ${ref.seeds} seeds${ref.meanSimilarity !== null ? `, attention similarity to the teacher ${ref.meanSimilarity.toFixed(3)}` : ""}.`);
   const helped: string[] = [];
   const hurt: string[] = [];
   const neutral: string[] = [];
   for (const r of summary) {
     if (r.variant === reference) continue;
-    const t = r.pairedT === null ? "n/a" : r.pairedT.toFixed(2);
     const verdict = clear(r.pairedT) ? (r.gainOverReference > 0 ? "clearly better" : "clearly worse") : "no clear difference";
     if (r.variant !== baseline) (verdict === "clearly better" ? helped : verdict === "clearly worse" ? hurt : neutral).push(r.variant);
     const simVerdict = clear(r.similarityT) ? (r.similarityGain! > 0 ? ", clearly closer to the teacher's" : ", clearly further from the teacher's") : ", no clear change";
-    const sim = r.similarityGain !== null && r.meanSimilarity !== null ? `; attention similarity ${r.meanSimilarity.toFixed(3)} (${r.similarityGain >= 0 ? "+" : "−"}${Math.abs(r.similarityGain).toFixed(3)}, paired t = ${r.similarityT === null ? "n/a" : r.similarityT.toFixed(2)}${simVerdict})` : "";
-    lines.push(`- **${r.variant}**: ${(100 * r.meanAcc).toFixed(1)} ± ${(100 * r.stdAcc).toFixed(1)} %, ${pts(r.gainOverReference)} vs ${reference} (paired t = ${t}, 95 % threshold ${crit.toFixed(2)}): ${verdict}${sim}.`);
+    const sim = r.similarityGain !== null && r.meanSimilarity !== null ? `; attention similarity ${r.meanSimilarity.toFixed(3)} (${r.similarityGain >= 0 ? "+" : "−"}${Math.abs(r.similarityGain).toFixed(3)}, paired t = ${tValue(r.similarityT)}${simVerdict})` : "";
+    lines.push(`- **${r.variant}**: ${meanSd(r.meanAcc, r.stdAcc)}, ${pts(r.gainOverReference)} vs ${reference} (paired t = ${tValue(r.pairedT)}, 95 % threshold ${crit}): ${verdict}${sim}.`);
   }
   const list = (xs: string[]) => (xs.length ? xs.join(", ") : "none");
   lines.push(`- **In short**: on top of ${reference}, helped: ${list(helped)}; hurt: ${list(hurt)}; no clear effect: ${list(neutral)}.`);

@@ -38,10 +38,11 @@ import { accuracy, predictLogits } from "../distill/teachers";
 import { buildMlp, describeMlp } from "../models/mlp";
 import { train } from "../train/trainer";
 import { TrialContext, TrialDone, runTrials } from "./parallel";
-import { Progress, pct } from "./progress";
+import { Progress } from "./progress";
+import { meanSd, pct, pts } from "../analysis/format";
 import { MlpTrainSpec } from "./runs";
 import { deriveSeed } from "../core/seed";
-import { pairedT, summarize, tCrit95 } from "./stats";
+import { PairBy, pairedComparison as pairedOverSeeds, summarize, tCrit95 } from "../analysis/stats";
 
 export interface TeacherSpec extends MlpTrainSpec {
   name: string;
@@ -587,23 +588,20 @@ export function summarizeVariants(results: MultiTeacherTrialResult[], trials: Mu
   });
 }
 
+const BY_SEED: PairBy<MultiTeacherTrialResult> = { key: (r) => r.seed, value: (r) => r.testAcc, group: (r) => r.variant };
+
 /** Paired (same seed: same init, same shuffling) difference in final test accuracy, a − b. */
 export function pairedComparison(results: MultiTeacherTrialResult[], a: string, b: string): PairedComparison {
-  const bySeed = new Map(results.filter((r) => r.variant === b).map((r) => [r.seed, r.testAcc]));
-  const diffs = results.filter((r) => r.variant === a && bySeed.has(r.seed)).map((r) => r.testAcc - bySeed.get(r.seed)!);
-  if (diffs.length === 0) throw new Error(`no paired seeds between "${a}" and "${b}"`);
-  const s = summarize(diffs);
-  const t = pairedT(diffs);
-  return { a, b, meanDiff: s.mean, stdDiff: s.std, pairs: s.n, pairedT: t, clear: t !== null && Math.abs(t) > tCrit95(s.n - 1) };
+  const c = pairedOverSeeds(results, BY_SEED, a, b);
+  return { a, b, meanDiff: c.meanDiff, stdDiff: c.stdDiff, pairs: c.pairs, pairedT: c.t, clear: c.clear };
 }
 
-const pts = (x: number): string => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(2)} pts`;
-const acc = (v: VariantSummary): string => `${(100 * v.meanAcc).toFixed(1)} ± ${(100 * v.stdAcc).toFixed(1)} %`;
+const acc = (v: VariantSummary): string => meanSd(v.meanAcc, v.stdAcc);
 
 function sentence(c: PairedComparison): string {
   const t = c.pairedT === null ? "paired t n/a" : `paired t = ${c.pairedT.toFixed(2)}, 95 % threshold ${tCrit95(c.pairs - 1).toFixed(2)}`;
   const verdict = c.clear ? "larger than the seed-to-seed spread" : "within the seed-to-seed spread";
-  return `${pts(c.meanDiff)} vs ${c.b} (${t} over ${c.pairs} seeds: ${verdict})`;
+  return `${pts(c.meanDiff, 2)} vs ${c.b} (${t} over ${c.pairs} seeds: ${verdict})`;
 }
 
 /**

@@ -13,5 +13,3 @@ export class Progress {
     console.log(`[${this.label}${count} ${this.elapsed().toFixed(1)}s] ${message}`);
   }
 }
-
-export const pct = (x: number, digits = 1): string => `${(100 * x).toFixed(digits)} %`;

@@ -18,9 +18,10 @@ import { Activation, buildMlp, describeMlp } from "../models/mlp";
 import { StageBoundary, checkStages, stageSteps, trainStages } from "../train/stages";
 import { TrialContext, runTrials } from "./parallel";
 import { SweepContext, SweepShared, sweepSetup } from "./parallel-sweep";
-import { Progress, pct } from "./progress";
+import { Progress } from "./progress";
+import { meanSd, pct, pts, tValue } from "../analysis/format";
 import { deriveSeed } from "../core/seed";
-import { pairedT, summarize, tCrit95 } from "./stats";
+import { PairedStats, pairedStats, pairedDiffs, summarize } from "../analysis/stats";
 
 export interface StageSpec {
   name: string;
@@ -246,15 +247,12 @@ export function summarizeProgressive(results: ProgressiveTrialResult[], teacherA
   });
 }
 
-function paired(results: ProgressiveTrialResult[], budget: string, a: string, b: string): { mean: number; t: number | null; n: number; clear: boolean } {
-  const bySeed = new Map(results.filter((r) => r.budget === budget && r.variant === b).map((r) => [r.seed, r.testAcc]));
-  const diffs = results.filter((r) => r.budget === budget && r.variant === a && bySeed.has(r.seed)).map((r) => r.testAcc - bySeed.get(r.seed)!);
+function paired(results: ProgressiveTrialResult[], budget: string, a: string, b: string): PairedStats {
+  const by = { key: (r: ProgressiveTrialResult) => r.seed, value: (r: ProgressiveTrialResult) => r.testAcc };
+  const diffs = pairedDiffs(results, by, (r) => r.budget === budget && r.variant === a, (r) => r.budget === budget && r.variant === b);
   if (!diffs.length) throw new Error(`no paired seeds for "${a}" vs "${b}" in budget "${budget}"`);
-  const t = pairedT(diffs);
-  return { mean: summarize(diffs).mean, t, n: diffs.length, clear: t !== null && Math.abs(t) > tCrit95(diffs.length - 1) };
+  return pairedStats(diffs);
 }
-
-const pts = (x: number): string => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(2)} pts`;
 
 /**
  * A reading generated from the numbers: per budget, the progressive variant
@@ -272,9 +270,9 @@ export function readProgressive(summary: ProgressiveSummaryRow[], results: Progr
       .filter((r) => r !== prog)
       .map((r) => {
         const d = paired(results, budget, prog.variant, r.variant);
-        return `vs ${r.variant} ${(100 * r.meanAcc).toFixed(1)} %: ${pts(d.mean)} (paired t ${d.t === null ? "n/a" : d.t.toFixed(2)}, ${d.clear ? "clear" : "within the spread"})`;
+        return `vs ${r.variant} ${pct(r.meanAcc)}: ${pts(d.meanDiff, 2)} (paired t ${tValue(d.t)}, ${d.clear ? "clear" : "within the spread"})`;
       });
-    lines.push(`- **${budget}** (${prog.steps} steps each): ${prog.variant} ${(100 * prog.meanAcc).toFixed(1)} ± ${(100 * prog.stdAcc).toFixed(1)} % (${(100 * prog.ofTeacher).toFixed(1)} % of the teacher); ${parts.join("; ")}.`);
+    lines.push(`- **${budget}** (${prog.steps} steps each): ${prog.variant} ${meanSd(prog.meanAcc, prog.stdAcc)} (${(100 * prog.ofTeacher).toFixed(1)} % of the teacher); ${parts.join("; ")}.`);
   }
   const best = summary.reduce((a, b) => (b.meanAcc > a.meanAcc ? b : a));
   lines.push(

@@ -28,10 +28,11 @@ import { predictLogits } from "../distill/teachers";
 import { buildMlp } from "../models/mlp";
 import { EpochRecord, LossTerm, train } from "../train/trainer";
 import { TrialContext, TrialDone, runTrials } from "./parallel";
-import { Progress, pct } from "./progress";
+import { Progress } from "./progress";
+import { meanSd, pct, pts, tValue } from "../analysis/format";
 import { MlpTrainSpec } from "./runs";
 import { deriveSeed } from "../core/seed";
-import { pairedT, summarize, tCrit95 } from "./stats";
+import { PairBy, pairedComparison, pairedDiffs, pairedT, summarize } from "../analysis/stats";
 
 /** What a student variant trains on. */
 export interface SslMethod {
@@ -497,16 +498,17 @@ export interface SslSummaryRow {
   pairedT: number | null;
 }
 
+const BY_SEED: PairBy<StudentTrialResult> = { key: (s) => s.seed, value: (s) => s.testAcc, group: (s) => s.variant };
+
 /** Mean and spread per variant, relative to full supervision and paired against the labelled-only baseline. */
 export function summarizeSsl(config: SslConfig, students: StudentTrialResult[]): SslSummaryRow[] {
   const full = config.variants.find((v) => v.method.allLabels);
   const hard = config.variants.find((v) => v.method.rows === "labelled" && !v.method.allLabels);
   const fullMean = full ? summarize(students.filter((s) => s.variant === full.name).map((s) => s.testAcc)).mean : null;
-  const hardBySeed = new Map(students.filter((s) => hard && s.variant === hard.name).map((s) => [s.seed, s.testAcc]));
   return config.variants.map((v) => {
     const rows = students.filter((s) => s.variant === v.name);
     const acc = summarize(rows.map((s) => s.testAcc));
-    const diffs = rows.filter((s) => hardBySeed.has(s.seed)).map((s) => s.testAcc - hardBySeed.get(s.seed)!);
+    const diffs = hard ? pairedDiffs(students, BY_SEED, v.name, hard.name) : [];
     const isHard = hard !== undefined && v.name === hard.name;
     return {
       variant: v.name,
@@ -526,15 +528,11 @@ export function summarizeSsl(config: SslConfig, students: StudentTrialResult[]):
 
 /** Paired difference a − b over seeds. */
 export function pairedDiff(students: StudentTrialResult[], a: string, b: string): { mean: number; t: number | null; n: number; clear: boolean } {
-  const bySeed = new Map(students.filter((s) => s.variant === b).map((s) => [s.seed, s.testAcc]));
-  const diffs = students.filter((s) => s.variant === a && bySeed.has(s.seed)).map((s) => s.testAcc - bySeed.get(s.seed)!);
-  if (diffs.length === 0) throw new Error(`no paired seeds between "${a}" and "${b}"`);
-  const t = pairedT(diffs);
-  return { mean: summarize(diffs).mean, t, n: diffs.length, clear: t !== null && Math.abs(t) > tCrit95(diffs.length - 1) };
+  const c = pairedComparison(students, BY_SEED, a, b);
+  return { mean: c.meanDiff, t: c.t, n: c.pairs, clear: c.clear };
 }
 
-const pts = (x: number): string => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(1)} pts`;
-const accStr = (r: SslSummaryRow): string => `${(100 * r.meanAcc).toFixed(1)} ± ${(100 * r.stdAcc).toFixed(1)} %`;
+const accStr = (r: SslSummaryRow): string => meanSd(r.meanAcc, r.stdAcc);
 
 /**
  * A reading generated from the numbers: each rung of the ladder against the
@@ -548,9 +546,9 @@ export function readSsl(config: SslConfig, summary: SslSummaryRow[], students: S
   const steps = [...new Set(summary.map((r) => r.steps))];
   lines.push(`- **Budget**: every student ran ${steps.length === 1 ? `${steps[0]} optimiser steps` : `${steps.join(" / ")} optimiser steps (not identical: see the table)`} of batch ${config.student.batchSize}; ${config.seeds.length} seeds; ${Math.round(100 * config.labelledFraction)} % of the training rows labelled.`);
   for (let i = 1; i < semi.length; i++) {
-    const d = pairedDiff(students, semi[i].variant, semi[i - 1].variant);
-    const verdict = d.clear ? (d.mean > 0 ? "a clear gain" : "a clear loss") : "within the seed-to-seed spread";
-    lines.push(`- **${semi[i].variant}** ${accStr(semi[i])} vs ${semi[i - 1].variant} ${accStr(semi[i - 1])}: ${pts(d.mean)} (paired t = ${d.t === null ? "n/a" : d.t.toFixed(2)} over ${d.n} seeds, 95 % threshold ${tCrit95(d.n - 1).toFixed(2)}: ${verdict}).`);
+    const d = pairedComparison(students, BY_SEED, semi[i].variant, semi[i - 1].variant);
+    const verdict = d.clear ? (d.meanDiff > 0 ? "a clear gain" : "a clear loss") : "within the seed-to-seed spread";
+    lines.push(`- **${semi[i].variant}** ${accStr(semi[i])} vs ${semi[i - 1].variant} ${accStr(semi[i - 1])}: ${pts(d.meanDiff)} (paired t = ${tValue(d.t)} over ${d.pairs} seeds, 95 % threshold ${d.crit === null ? "n/a" : d.crit.toFixed(2)}: ${verdict}).`);
   }
   if (full) {
     const best = semi.reduce((a, b) => (b.meanAcc > a.meanAcc ? b : a));

@@ -9,11 +9,12 @@ import * as tf from "@tensorflow/tfjs";
 import { Dataset, Tensors } from "../data/dataset";
 import { checkAlpha, checkTemperature, softTargetEntropy } from "../distill/temperature";
 import { describeMlp } from "../models/mlp";
-import { Progress, pct } from "./progress";
+import { Progress } from "./progress";
+import { meanSd, pct, pts, tValue } from "../analysis/format";
 import { TrialDone, runTrials } from "./parallel";
 import { CurvePoint, SweepContext, SweepRow, SweepSetting, SweepShared, SweepTrial, SweepTrialResult, sweepSetup, sweepShared, sweepTrial, variantName } from "./parallel-sweep";
 import { MlpTrainSpec, TrainedTeacher } from "./runs";
-import { summarize } from "./stats";
+import { clearAt95, pairedDiffs, pairedT, summarize, tCrit95 } from "../analysis/stats";
 
 // The row types live with the trial that produces them (parallel-sweep.ts), so that module need not import this one.
 export type { CurvePoint, SweepRow, SweepSetting } from "./parallel-sweep";
@@ -128,9 +129,8 @@ export function summarizeSweep(rows: SweepRow[]): SweepSummaryRow[] {
     const { setting, variant, temperature } = group[0];
     const acc = summarize(group.map((r) => r.testAcc));
     const hard = rows.filter((r) => r.setting === setting && r.temperature === null);
-    const hardBySeed = new Map(hard.map((r) => [r.seed, r.testAcc]));
-    const diffs = group.filter((r) => hardBySeed.has(r.seed)).map((r) => r.testAcc - hardBySeed.get(r.seed)!);
-    const d = diffs.length > 1 ? summarize(diffs) : null;
+    const bySeed = { key: (r: SweepRow) => r.seed, value: (r: SweepRow) => r.testAcc };
+    const diffs = pairedDiffs(rows, bySeed, (r) => r.setting === setting && r.variant === variant, (r) => r.setting === setting && r.temperature === null);
     out.push({
       setting,
       variant,
@@ -141,18 +141,11 @@ export function summarizeSweep(rows: SweepRow[]): SweepSummaryRow[] {
       minAcc: acc.min,
       maxAcc: acc.max,
       gainOverHard: acc.mean - summarize(hard.map((r) => r.testAcc)).mean,
-      pairedT: temperature === null || !d ? null : d.std > 0 ? d.mean / (d.std / Math.sqrt(d.n)) : null,
+      pairedT: temperature === null ? null : pairedT(diffs),
     });
   }
   return out;
 }
-
-/** Two-sided 95 % critical values of Student's t for 1–10 degrees of freedom (then the normal 1.96). */
-const T_CRIT_95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228];
-const tCrit = (df: number): number => T_CRIT_95[df - 1] ?? 1.96;
-
-const pts = (x: number): string => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(1)} pts`;
-const acc = (mean: number, std: number): string => `${(100 * mean).toFixed(1)} ± ${(100 * std).toFixed(1)} %`;
 
 /**
  * A plain-language reading of a sweep summary, one markdown bullet per setting,
@@ -169,7 +162,7 @@ export function readSweep(summary: SweepSummaryRow[]): string[] {
     const best = kd.reduce((a, b) => (b.meanAcc > a.meanAcc ? b : a));
     const worst = kd.reduce((a, b) => (b.meanAcc < a.meanAcc ? b : a));
     const df = hard.seeds - 1;
-    const clear = (r: SweepSummaryRow) => r.pairedT !== null && Math.abs(r.pairedT) > tCrit(df);
+    const clear = (r: SweepSummaryRow) => clearAt95(r.pairedT, df);
     const helped = kd.filter((r) => clear(r) && r.gainOverHard > 0).map((r) => r.variant);
     const hurt = kd.filter((r) => clear(r) && r.gainOverHard < 0).map((r) => r.variant);
     let verdict: string;
@@ -183,7 +176,7 @@ export function readSweep(summary: SweepSummaryRow[]): string[] {
       ? `the choice of T matters (best ${best.variant} vs worst ${worst.variant}: ${pts(spreadT)})`
       : `the choice of T hardly matters (best and worst T within ${pts(spreadT).slice(1)}, inside the spread)`;
     lines.push(
-      `- **${setting}**: hard labels ${acc(hard.meanAcc, hard.stdAcc)}; best distilled ${best.variant} ${acc(best.meanAcc, best.stdAcc)} (${pts(best.gainOverHard)}, paired t = ${best.pairedT === null ? "n/a" : best.pairedT.toFixed(2)} over ${best.seeds} seeds, 95 % threshold ${tCrit(df).toFixed(2)}). ${verdict[0].toUpperCase()}${verdict.slice(1)}; ${tMatters}.`,
+      `- **${setting}**: hard labels ${meanSd(hard.meanAcc, hard.stdAcc)}; best distilled ${best.variant} ${meanSd(best.meanAcc, best.stdAcc)} (${pts(best.gainOverHard)}, paired t = ${tValue(best.pairedT)} over ${best.seeds} seeds, 95 % threshold ${df >= 1 ? tCrit95(df).toFixed(2) : "n/a"}). ${verdict[0].toUpperCase()}${verdict.slice(1)}; ${tMatters}.`,
     );
   }
   return lines;
