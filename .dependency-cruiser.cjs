@@ -17,14 +17,8 @@
  * together as much as a value does). Imports of packages and Node built-ins
  * are not checked here.
  *
- * `npm run layers` (part of `npm test`) runs it with --ignore-known: the
- * violations listed in .dependency-cruiser-known-violations.json (made by
- * `npx depcruise-baseline src --config .dependency-cruiser.cjs`) are known
- * debt, reported as one line and not failing; any other violation fails.
- * Known today: distill/schedules.ts and distill/multi-teacher.ts import the
- * types TemperatureFn and TargetFn from train/; they go away when those types
- * move down into distill/ (and train/ imports them from there) — then rerun
- * depcruise-baseline to empty the list.
+ * `npm run layers` (part of `npm test`) fails on any violation; there are no
+ * exceptions.
  *
  * test/layers.test.ts runs this configuration on a fixture tree that breaks
  * it, so the check provably fails, and on src/, which must pass.

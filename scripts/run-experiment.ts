@@ -1,5 +1,13 @@
 /**
- * Runs one experiment from a JSON configuration (see src/experiment/config.ts):
+ * Runs an experiment from a JSON file:
+ *
+ *   npm run experiment -- experiments/01-temperature-sweep.json [--budget ci|full] [--out results.json]
+ *
+ * An experiment file ({ "experiment": KIND, "name", "config", "budgets" }, see
+ * src/experiment/schema/) runs the same code as its notebook and writes the same
+ * results file (<reports>/<name>.json). A single-run configuration (no
+ * "experiment" field; see src/experiment/config.ts) trains one teacher and its
+ * students over seeds:
  *
  *   npx tsx scripts/run-experiment.ts <config.json> [--out results.json]
  *       [--checkpoint-dir DIR] [--checkpoint-every N] [--export-dir DIR] [--quiet]
@@ -9,14 +17,19 @@
  * with the same command, continues where its last checkpoint left off.
  * Exit status: 0 done, 1 the run failed (the message says why), 2 bad usage.
  */
+import * as fs from "fs";
 import * as path from "path";
+import { initBackend } from "../src/backend";
+import { saveExperimentResults } from "../src/experiment/experiment-results";
+import { RUNNERS } from "../src/experiment/runners";
+import { BUDGETS, Budget, isExperimentFile, loadExperiment } from "../src/experiment/schema/experiment-file";
 import { loadConfigFile } from "../src/experiment/config";
 import { ProgressEvent, runExperiment } from "../src/experiment/experiment";
 import { resultPath } from "../src/experiment/results";
 
-const USAGE = "usage: tsx scripts/run-experiment.ts <config.json> [--out results.json] [--checkpoint-dir DIR] [--checkpoint-every N] [--export-dir DIR] [--quiet]";
+const USAGE = "usage: npm run experiment -- <file.json> [--budget ci|full] [--out results.json] [--checkpoint-dir DIR] [--checkpoint-every N] [--export-dir DIR] [--quiet]";
 
-function parseArgs(argv: string[]): { config: string; out?: string; checkpointDir?: string; checkpointEvery?: number; exportDir?: string; quiet: boolean } {
+function parseArgs(argv: string[]): { config: string; out?: string; budget?: string; checkpointDir?: string; checkpointEvery?: number; exportDir?: string; quiet: boolean } {
   const flags: Record<string, string> = {};
   const positional: string[] = [];
   let quiet = false;
@@ -28,7 +41,7 @@ function parseArgs(argv: string[]): { config: string; out?: string; checkpointDi
       process.exit(0);
     } else if (a.startsWith("--")) {
       const [k, inline] = a.slice(2).split("=", 2);
-      if (!["out", "checkpoint-dir", "checkpoint-every", "export-dir"].includes(k)) throw new Error(`unknown option --${k}`);
+      if (!["out", "budget", "checkpoint-dir", "checkpoint-every", "export-dir"].includes(k)) throw new Error(`unknown option --${k}`);
       const v = inline ?? argv[++i];
       if (v === undefined) throw new Error(`--${k} needs a value`);
       flags[k] = v;
@@ -40,7 +53,8 @@ function parseArgs(argv: string[]): { config: string; out?: string; checkpointDi
     every = Number(flags["checkpoint-every"]);
     if (!Number.isInteger(every) || every <= 0) throw new Error(`--checkpoint-every must be a positive integer; got "${flags["checkpoint-every"]}"`);
   }
-  return { config: positional[0], out: flags.out, checkpointDir: flags["checkpoint-dir"], checkpointEvery: every, exportDir: flags["export-dir"], quiet };
+  if (flags.budget !== undefined && !BUDGETS.includes(flags.budget as Budget)) throw new Error(`--budget must be one of ${BUDGETS.join(", ")}; got "${flags.budget}"`);
+  return { config: positional[0], out: flags.out, budget: flags.budget, checkpointDir: flags["checkpoint-dir"], checkpointEvery: every, exportDir: flags["export-dir"], quiet };
 }
 
 function describe(e: ProgressEvent): string {
@@ -74,6 +88,10 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   try {
+    if (isExperimentFile(readJson(args.config))) {
+      await runExperimentFile(args);
+      return;
+    }
     const config = loadConfigFile(args.config);
     const resultsPath = path.resolve(args.out ?? resultPath(`${config.name}.json`));
     await runExperiment(config, {
@@ -89,6 +107,24 @@ async function main(): Promise<void> {
     console.error(`error: ${(err as Error).message}`);
     process.exit(1);
   }
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch {
+    return null; // the loaders below say what is wrong with the file
+  }
+}
+
+async function runExperimentFile(args: ReturnType<typeof parseArgs>): Promise<void> {
+  const exp = loadExperiment(path.resolve(args.config), { budget: args.budget as Budget | undefined });
+  await initBackend();
+  const started = Date.now();
+  console.log(`experiment ${exp.name} (${exp.kind}), budget ${exp.budget}, fingerprint ${exp.fingerprint.slice(0, 12)}`);
+  const { results } = await RUNNERS[exp.kind](exp, { log: args.quiet ? () => undefined : console.log });
+  const file = saveExperimentResults(exp, results, started, args.out && path.resolve(args.out));
+  console.log(`results: ${file} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }
 
 void main();

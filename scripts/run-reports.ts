@@ -55,7 +55,7 @@ interface Options {
 function usage(): never {
   console.log(
     "usage: tsx scripts/run-reports.ts [--notebooks-dir DIR] [--reports-dir DIR] [--timeout SECONDS] [NAME-SUBSTRING...]\n" +
-      "env: NOTEBOOKS_DIR, REPORTS_DIR, REPORTS_CELL_TIMEOUT, REPORTS_KERNEL, JUPYTER_PYTHON",
+      "env: DISTILL_BUDGET (ci, the default here, or full), NOTEBOOKS_DIR, REPORTS_DIR, REPORTS_CELL_TIMEOUT, REPORTS_KERNEL, JUPYTER_PYTHON",
   );
   process.exit(0);
 }
@@ -98,6 +98,8 @@ function jupyterEnv(reportsDir: string): NodeJS.ProcessEnv {
     JUPYTER_RUNTIME_DIR: path.join(JDIR, "runtime"),
     IPYTHONDIR: path.join(JDIR, "ipython"),
     REPORTS_DIR: reportsDir,
+    // The main job checks the pipeline at each experiment's CI budget; DISTILL_BUDGET=full runs the full ones.
+    DISTILL_BUDGET: process.env.DISTILL_BUDGET ?? process.env.FASHION_BUDGET ?? "ci",
     PYTHONUNBUFFERED: "1",
     PYDEVD_DISABLE_FILE_VALIDATION: "1",
     // Debian's python may warn about frozen modules (debugpy); irrelevant here.

@@ -6,7 +6,7 @@
  * cacheTeacherStack) and shared by every weighting and every seed.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { TargetFn } from "../train/trainer";
+import type { TargetFn } from "./terms/types";
 import { checkTemperature } from "./temperature";
 import { predictLogits } from "./teachers";
 

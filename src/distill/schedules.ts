@@ -3,7 +3,7 @@
  * results files can hold them) turned into `(step) => T` by makeSchedule().
  * Every decaying schedule has a floor `min` > 0, so T never reaches zero.
  */
-import type { TemperatureFn } from "../train/trainer";
+import type { TemperatureFn } from "./terms/types";
 
 export interface ConstantSchedule {
   kind: "constant";

@@ -7,15 +7,8 @@ import { checkAlpha, checkTemperature } from "../distill/temperature";
 import type { HeadMode } from "../distill/attention";
 import type { ModelLike } from "./trainable";
 
-/** Temperature as a function of the global training step (0-based); see distill/schedules.ts. */
-export type TemperatureFn = (step: number) => number;
-
-/**
- * Soft targets for a batch: probabilities at `temperature` for the training rows
- * `indices`, at `epoch`. Lets several teachers, fused by weights that may change
- * every epoch, stand in for one teacher's cached logits.
- */
-export type TargetFn = (args: { indices: tf.Tensor1D; temperature: number; epoch: number }) => tf.Tensor2D;
+import type { TargetFn, TemperatureFn } from "../distill/terms/types";
+export type { TargetFn, TemperatureFn } from "../distill/terms/types";
 
 export interface TrainConfig {
   epochs: number;

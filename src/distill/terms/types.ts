@@ -6,6 +6,16 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ModelOutputs } from "../../models/probe";
 
+/** Temperature as a function of the global training step (0-based); see distill/schedules.ts. */
+export type TemperatureFn = (step: number) => number;
+
+/**
+ * Soft targets for a batch: probabilities at `temperature` for the training rows
+ * `indices`, at `epoch`. Lets several teachers, fused by weights that may change
+ * every epoch, stand in for one teacher's cached logits.
+ */
+export type TargetFn = (args: { indices: tf.Tensor1D; temperature: number; epoch: number }) => tf.Tensor2D;
+
 /** The frozen teacher's outputs for the batch rows (cached once per run; no gradient reaches them). */
 export interface TeacherBatch {
   /** Teacher logits [batch, classes]. */

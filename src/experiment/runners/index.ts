@@ -1,0 +1,17 @@
+/**
+ * The runner of each experiment kind: (experiment file, options) → { results }
+ * (plus whatever a notebook shows but the results file does not keep). Used by
+ * `npm run experiment` (scripts/run-experiment.ts); a notebook calls its
+ * runner directly. Adding an experiment: its schema in schema/kinds.ts, its
+ * runner file here and one line below.
+ */
+import type { RunOptions } from "../experiment-results";
+import type { ExperimentFile } from "../schema/experiment-file";
+import type { ExperimentKind } from "../schema/kinds";
+import { runTemperatureSweep } from "./temperature-sweep";
+
+type Runner = (exp: ExperimentFile<any>, opts: RunOptions) => Promise<{ results: unknown }>;
+
+export const RUNNERS: Record<ExperimentKind, Runner> = {
+  "temperature-sweep": runTemperatureSweep,
+};

@@ -1,0 +1,15 @@
+/**
+ * Every kind of experiment an experiment file can name, with its schema.
+ * Adding an experiment: a schema file here, one line below, and its runner in
+ * src/experiment/runners.ts.
+ */
+import { z } from "zod";
+import { temperatureSweepSchema } from "./temperature-sweep";
+
+export const EXPERIMENT_SCHEMAS = {
+  "temperature-sweep": temperatureSweepSchema,
+};
+const _check: Record<string, z.ZodTypeAny> = EXPERIMENT_SCHEMAS;
+void _check;
+
+export type ExperimentKind = keyof typeof EXPERIMENT_SCHEMAS;

@@ -1,0 +1,17 @@
+/** Notebook 01: hard labels vs distillation at several temperatures, in several data/budget settings. */
+import { z } from "zod";
+import { dataset, fraction, mlpShape, mlpTeacher, name, named, obj, optimiser, posInt, positive, seeds } from "./blocks";
+
+export const temperatureSweepSchema = obj({
+  data: dataset.default({ kind: "digits", seed: 0 }),
+  teacher: mlpTeacher,
+  student: obj({ ...mlpShape, batchSize: optimiser.shape.batchSize, learningRate: optimiser.shape.learningRate }),
+  temperatures: z.array(positive).min(1),
+  alpha: z.number().min(0).lt(1, "alpha = 1 ignores the teacher: every temperature would equal the hard-label baseline"),
+  seeds,
+  settings: named(obj({ name, trainFraction: fraction, epochs: posInt })),
+  /** Temperatures at which the teacher's soft-target entropy is shown. */
+  entropyTemperatures: z.array(positive).min(1).default([0.5, 1, 2, 4, 8, 16, 32]),
+});
+
+export type TemperatureSweepExperiment = z.output<typeof temperatureSweepSchema>;
