@@ -92,6 +92,8 @@ export interface TrainState {
 export interface TrainHooks {
   /** Called once the terms are built: their names (the parts recorded) and the parameters they add (adapters). */
   onStart?: (info: { partNames: string[]; extraParams: number }) => void;
+  /** Called before each epoch (awaited): e.g. to compute per-epoch teacher weights with asynchronous reads. */
+  onEpochStart?: (epoch: number) => unknown;
   /** Called after each epoch; may be async (e.g. to write a checkpoint). */
   onEpoch?: (r: EpochRecord, state: TrainState) => unknown;
 }

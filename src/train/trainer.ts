@@ -74,6 +74,7 @@ export async function fit(modelLike: ModelLike, data: TrainData, config: TrainCo
 
   try {
     for (let epoch = (start?.epoch ?? 0) + 1; epoch <= config.epochs; epoch++) {
+      await hooks.onEpochStart?.(epoch);
       const t0 = performance.now();
       // Shuffle the identity order each epoch, so the RNG state alone fixes the order (and resume is exact).
       for (let i = 0; i < n; i++) order[i] = i;
