@@ -13,26 +13,19 @@ import * as path from "path";
 import { z } from "zod";
 import { canonicalJson, sha256 } from "../core/fingerprint";
 import { ConfigProblem, formatIssues } from "../core/problems";
-import { ScheduleSpec, ScheduleTemplate, checkSchedule, withTMax } from "../distill/schedules";
+import type { ScheduleSpec, ScheduleTemplate } from "../distill/schedules";
+import { ACTIVATIONS, csvData, digitsData, mlpShape, obj, posInt, positive, schedule, seed, seeds, training } from "./schema/blocks";
+
+// The shared blocks (src/experiment/schema/blocks.ts), re-exported for older importers.
+export { mlpShape, obj, posInt, positive, seed } from "./schema/blocks";
 
 // The generic helpers moved to src/core/ (below every layer); re-exported so importers of this module keep working.
 export { canonicalJson, sha256 } from "../core/fingerprint";
 export { diffValues, formatIssues, showValue } from "../core/problems";
 export type { ConfigProblem } from "../core/problems";
 
-const ACTIVATIONS = ["relu", "tanh", "elu", "sigmoid", "linear"] as const;
-/** Names of the extra loss terms a configuration may weight (implemented in experiment.ts). */
+/** Names of the extra loss terms a configuration may weight (registry entries l2 and confidence-penalty). */
 export const EXTRA_TERMS = ["l2", "confidencePenalty"] as const;
-
-/** A strict object whose "unknown field" message lists the allowed fields. */
-export function obj<T extends z.ZodRawShape>(shape: T) {
-  return z.object(shape).strict(`allowed fields: ${Object.keys(shape).join(", ")}`);
-}
-
-export const positive = z.number().finite().positive();
-export const posInt = z.number().int().positive();
-export const seed = z.number().int().min(0);
-const fraction01 = z.number().gt(0).lt(1);
 
 /** Infers `kind` when it is left out: `ifPath` when the object has a `path`, else `otherwise`. */
 function inferKind(ifPath: string, otherwise: string) {
@@ -44,39 +37,9 @@ function inferKind(ifPath: string, otherwise: string) {
   };
 }
 
-const digitsData = obj({
-  kind: z.literal("digits"),
-  testFraction: fraction01.default(500 / 1797),
-  seed: seed.default(0),
-});
-
-const csvData = obj({
-  kind: z.literal("csv"),
-  path: z.string().min(1),
-  /** Header name or 0-based column index. */
-  labelColumn: z.union([z.string().min(1), z.number().int().min(0)]),
-  testFraction: fraction01.default(0.25),
-  seed: seed.default(0),
-  /** Fixed class count (labels must lie in [0, numClasses)); null: max label + 1. */
-  numClasses: z.number().int().min(2).nullable().default(null),
-  header: z.union([z.boolean(), z.literal("auto")]).default("auto"),
-  /** "minmax": per-feature min/max fitted on the training rows; "none": raw values. */
-  scaling: z.enum(["minmax", "none"]).default("minmax"),
-});
-
 const dataSchema = z.preprocess(inferKind("csv", "digits"), z.discriminatedUnion("kind", [digitsData, csvData]));
 
-export const mlpShape = {
-  hidden: z.array(posInt),
-  activation: z.enum(ACTIVATIONS).default("relu"),
-  dropout: z.number().min(0).lt(1).default(0),
-};
-
-const trainingSchema = obj({
-  learningRate: positive.default(1e-3),
-  batchSize: posInt.default(64),
-  epochs: posInt,
-});
+const trainingSchema = training;
 
 const trainedTeacher = obj({
   kind: z.literal("train"),
@@ -94,21 +57,7 @@ const loadedTeacher = obj({
 
 const teacherSchema = z.preprocess(inferKind("load", "train"), z.discriminatedUnion("kind", [trainedTeacher, loadedTeacher]));
 
-const scheduleSchema = z
-  .discriminatedUnion("kind", [
-    obj({ kind: z.literal("constant"), base: positive }),
-    obj({ kind: z.literal("linear"), base: positive, alpha: z.number().min(0).max(1), tMax: positive.optional(), min: positive }),
-    obj({ kind: z.literal("cosine"), base: positive, alpha: z.number().min(0).max(1), tMax: positive.optional(), min: positive }),
-    obj({ kind: z.literal("step"), base: positive, gamma: z.number().gt(0).max(1), every: posInt, min: positive }),
-  ])
-  .superRefine((s, ctx) => {
-    // The schedule module's own cross-field checks (e.g. min ≤ base); tMax may be left open (= the run's steps).
-    try {
-      checkSchedule(withTMax(s as ScheduleTemplate, 1), ctx.path.join("."));
-    } catch (err) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message, params: { complete: true } });
-    }
-  });
+const scheduleSchema = schedule;
 
 const lossSchema = obj({
   /** Weight of the hard-label loss: α·CE + (1−α)·T²·KL. */
@@ -132,11 +81,7 @@ export const ExperimentConfigSchema = obj({
   student: obj(mlpShape),
   loss: lossSchema.default({}),
   optimizer: trainingSchema,
-  seeds: z
-    .array(seed)
-    .min(1)
-    .default([0])
-    .refine((s) => new Set(s).size === s.length, { message: "distinct seeds (a seed is repeated)" }),
+  seeds: seeds.default([0]),
   checkpoint: checkpointSchema.nullable().default(null),
   /** Where to save each seed's distilled student (TF.js layers format, <directory>/seed-<s>/). */
   export: obj({ directory: z.string().min(1) }).nullable().default(null),

@@ -109,8 +109,8 @@ export const stage = obj({
   fraction: fraction.default(1),
 });
 
-const digits = obj({ kind: z.literal("digits"), seed: seed.default(0), testFraction: z.number().gt(0).lt(1).default(500 / 1797) });
-const csv = obj({
+export const digitsData = obj({ kind: z.literal("digits"), seed: seed.default(0), testFraction: z.number().gt(0).lt(1).default(500 / 1797) });
+export const csvData = obj({
   kind: z.literal("csv"),
   path: z.string().min(1),
   labelColumn: z.union([z.string().min(1), z.number().int().min(0)]),
@@ -121,12 +121,12 @@ const csv = obj({
   scaling: z.enum(["minmax", "none"]).default("minmax"),
 });
 /** Fashion-MNIST from Debian's dataset-fashion-mnist or FASHION_MNIST_DIR; row counts cut the standard split. */
-const fashion = obj({
+export const fashionData = obj({
   kind: z.literal("fashion-mnist"),
   trainRows: posInt.max(60000).optional(),
   testRows: posInt.max(10000).optional(),
   validationRows: posInt.optional(),
   seed: seed.default(0),
 });
-export const dataset = z.discriminatedUnion("kind", [digits, csv, fashion]);
+export const dataset = z.discriminatedUnion("kind", [digitsData, csvData, fashionData]);
 export type DatasetConfig = z.output<typeof dataset>;
