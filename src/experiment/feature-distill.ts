@@ -2,7 +2,7 @@
  * The feature-distillation sweep (notebook 06): Transformer students trained by
  * the one trainer (src/train/trainer.ts) with any mix of response, hint,
  * attention and relational terms from the loss registry, variants × seeds
- * through runTrials, with its summary and generated reading.
+ * through runSweep; its summary and generated reading are in feature-summary.ts.
  *
  * A variant's objective is a list of registry terms, or the older composition
  * shorthand { ce, kd, temperature, features, attention, relational }, which
@@ -18,11 +18,15 @@ import { RelationalKind } from "../distill/relational";
 import { FeatureModel, countParams, exportWeights, importWeights } from "../models/probe";
 import { TransformerSpec, buildTransformer, describeTransformer } from "../models/transformer";
 import { EpochRecord, fit } from "../train/trainer";
-import { TrialContext, TrialDone, runTrials } from "./parallel";
-import { Progress } from "./progress";
-import { meanSd, pct, pts, tValue } from "../analysis/format";
+import type { TrialContext } from "./parallel";
+import { pct } from "../analysis/format";
 import { deriveSeed } from "../core/seed";
-import { PairBy, clearAt95, pairedDiffs, pairedT, summarize, tCrit95 } from "../analysis/stats";
+import { SweepTrialSpec, runSweep } from "./sweep";
+
+// The summary and reading live in feature-summary.ts; re-exported for existing users.
+export { summarizeFeatureSweep, readFeatureSweep } from "./feature-summary";
+export type { FeatureRow, FeatureSummaryRow } from "./feature-summary";
+import type { FeatureRow } from "./feature-summary";
 
 export interface WeightedFeaturePair extends FeaturePair {
   weight: number;
@@ -54,14 +58,21 @@ export interface Composition {
   relational?: WeightedRelational[];
 }
 
-/** The registry terms of a composition: ce, kd (when weighted), hints, attention, relational, in that order. */
+/**
+ * The registry terms of a composition: ce, kd (when weighted), hints, attention, relational, in that order.
+ * A hint's or attention pair's own `loss` (l2 | cosine, kl | mse) shares its key with the term's
+ * name, so a term spec cannot carry it: the default (l2, kl) is dropped, any other is refused.
+ */
 export function compositionLosses(c: Composition): LossSpec[] {
   const on = <T extends { weight: number }>(xs: T[] | undefined) => (xs ?? []).filter((p) => p.weight > 0);
+  const inner = (term: string, p: { loss?: string }, dflt: string, i: number) => {
+    if (p.loss !== undefined && p.loss !== dflt) throw new Error(`composition ${term}[${i}].loss "${p.loss}" cannot be a registry term parameter (only the default "${dflt}"): write the terms as losses instead`);
+  };
   return [
     { loss: "ce", weight: c.ce ?? 1 },
     ...((c.kd ?? 0) > 0 ? [{ loss: "kd", weight: c.kd!, temperature: c.temperature ?? 4 }] : []),
-    ...on(c.features).map(({ weight, ...p }) => ({ loss: "hint", weight, ...p })),
-    ...on(c.attention).map(({ weight, ...p }) => ({ loss: "attention", weight, ...p })),
+    ...on(c.features).map(({ weight, loss, ...p }, i) => (inner("features", { loss }, "l2", i), { loss: "hint", weight, ...p })),
+    ...on(c.attention).map(({ weight, loss, ...p }, i) => (inner("attention", { loss }, "kl", i), { loss: "attention", weight, ...p })),
     ...on(c.relational).map(({ weight, kind, ...p }) => ({ loss: kind, weight, ...p })),
   ];
 }
@@ -118,20 +129,9 @@ export interface FeatureContext {
   dispose(): void;
 }
 
-export interface FeatureTrial {
-  variant: string;
-  seed: number;
-}
+/** A sweep trial: one variant (by name) and one seed. */
+export type FeatureTrial = SweepTrialSpec<{ variant: string }>;
 
-export interface FeatureRow {
-  variant: string;
-  seed: number;
-  trainSamples: number;
-  testAcc: number;
-  /** Attention similarity to the teacher after the last epoch. */
-  attentionSimilarity: number | null;
-  ms: number;
-}
 
 export interface FeatureCurvePoint {
   variant: string;
@@ -188,8 +188,9 @@ export function attentionPicture(model: FeatureModel, x: tf.Tensor2D, row: numbe
 }
 
 /** One student run. */
-export async function featureTrial(trial: FeatureTrial, ctx: TrialContext<FeatureShared, FeatureContext>): Promise<FeatureTrialResult> {
+export async function featureTrial(spec: FeatureTrial, ctx: TrialContext<FeatureShared, FeatureContext>): Promise<FeatureTrialResult> {
   const c = ctx.shared.config;
+  const trial = { variant: spec.point.variant, seed: spec.seed };
   const variant = c.variants.find((v) => v.name === trial.variant);
   if (!variant) throw new Error(`unknown variant "${trial.variant}" (variants: ${c.variants.map((v) => v.name).join(", ")})`);
   const d = ctx.setup.data;
@@ -251,24 +252,8 @@ export interface FeatureSweepResult {
   teacherPicture: number[][][];
 }
 
-export function checkSweep(c: FeatureSweepConfig): void {
-  if (c.seeds.length === 0) throw new Error("seeds must list at least one seed");
-  if (!(c.trainFraction > 0 && c.trainFraction <= 1)) throw new Error(`trainFraction must be in (0, 1]; got ${c.trainFraction}`);
-  const names = c.variants.map((v) => v.name);
-  if (new Set(names).size !== names.length) throw new Error(`variant names must be unique; got ${names.join(", ")}`);
-  if (!names.includes(c.reference)) throw new Error(`reference "${c.reference}" is not a variant (${names.join(", ")})`);
-}
-
-/** Every (seed, variant) student run, across processes with runTrials (same results serially). */
-export async function featureSweep(
-  data: SplitTensors,
-  teacher: FeatureModel,
-  config: FeatureSweepConfig,
-  opts: { workers?: number; onTrial?: (r: TrialDone<FeatureTrial, FeatureTrialResult>) => void } = {},
-): Promise<FeatureSweepResult> {
-  checkSweep(config);
-  const trials: FeatureTrial[] = [];
-  for (const seed of config.seeds) for (const v of config.variants) trials.push({ variant: v.name, seed });
+/** Every (seed, variant) student run, across processes with runSweep (same results serially), in the order seeds × variants. */
+export async function featureSweep(data: SplitTensors, teacher: FeatureModel, config: FeatureSweepConfig, opts: { workers?: number } = {}): Promise<FeatureSweepResult> {
   const f32 = (t: tf.Tensor) => Float32Array.from(t.dataSync() as Float32Array);
   const shared: FeatureShared = {
     config,
@@ -279,28 +264,27 @@ export async function featureSweep(
     testY: Int32Array.from(data.testY.dataSync() as Int32Array),
     teacherWeights: exportWeights(teacher),
   };
-  const progress = new Progress("features", trials.length);
-  const results = await runTrials<FeatureTrial, FeatureTrialResult, FeatureShared, FeatureContext>({
+  const swept = await runSweep<{ variant: string }, FeatureTrialResult, FeatureShared, FeatureContext>({
+    label: "features",
+    points: config.variants.map((v) => ({ variant: v.name })),
+    seeds: config.seeds,
+    order: "seed-major",
     module: path.join(__dirname, "feature-distill.ts"),
     fn: "featureTrial",
     setup: "featureSetup",
     local: { fn: featureTrial, setup: featureSetup },
-    trials,
     shared,
     workers: opts.workers,
-    describe: (t) => `${t.variant} · seed ${t.seed}`,
-    onResult: (r) => {
-      const sim = r.result.row.attentionSimilarity;
-      progress.log(`${r.description}: test accuracy ${pct(r.result.row.testAcc)}${sim === null ? "" : `, attention similarity ${sim.toFixed(3)}`} (${(r.result.row.ms / 1000).toFixed(1)} s)`, r.done);
-      opts.onTrial?.(r);
-    },
+    describe: (p, seed) => `${p.variant} · seed ${seed}`,
+    report: (r) => `test accuracy ${pct(r.row.testAcc)}${r.row.attentionSimilarity === null ? "" : `, attention similarity ${r.row.attentionSimilarity.toFixed(3)}`}`,
   });
   const pictures: Record<string, number[][][]> = {};
   const adapterParams: Record<string, number> = {};
-  results.forEach((r, i) => {
-    if (trials[i].seed === config.seeds[0] && r.picture) pictures[trials[i].variant] = r.picture;
-    adapterParams[trials[i].variant] = r.adapterParams;
-  });
+  for (const s of swept) {
+    if (s.seed === config.seeds[0] && s.result.picture) pictures[s.point.variant] = s.result.picture;
+    adapterParams[s.point.variant] = s.result.adapterParams;
+  }
+  const results = swept.map((s) => s.result);
   return {
     teacherArch: describeTransformer(config.teacher),
     studentArch: describeTransformer(config.student),
@@ -311,72 +295,4 @@ export async function featureSweep(
     pictures,
     teacherPicture: attentionPicture(teacher, data.testX, config.pictureRow, config.probe.teacherLayer),
   };
-}
-
-export interface FeatureSummaryRow {
-  variant: string;
-  seeds: number;
-  meanAcc: number;
-  stdAcc: number;
-  minAcc: number;
-  maxAcc: number;
-  meanSimilarity: number | null;
-  /** Mean paired difference (same seed) to the reference variant. */
-  gainOverReference: number;
-  pairedT: number | null;
-  /** Same for the attention similarity. */
-  similarityGain: number | null;
-  similarityT: number | null;
-}
-
-const ACC_BY_SEED: PairBy<FeatureRow> = { key: (r) => r.seed, value: (r) => r.testAcc, group: (r) => r.variant };
-const SIM_BY_SEED: PairBy<FeatureRow> = { ...ACC_BY_SEED, value: (r) => r.attentionSimilarity };
-
-export function summarizeFeatureSweep(rows: FeatureRow[], reference: string): FeatureSummaryRow[] {
-  const variants = [...new Set(rows.map((r) => r.variant))];
-  return variants.map((variant) => {
-    const g = rows.filter((r) => r.variant === variant);
-    const acc = summarize(g.map((r) => r.testAcc));
-    const diffs = pairedDiffs(rows, ACC_BY_SEED, variant, reference);
-    const sims = g.map((r) => r.attentionSimilarity).filter((s): s is number => s !== null);
-    const simDiffs = pairedDiffs(rows, SIM_BY_SEED, variant, reference);
-    return {
-      variant,
-      seeds: acc.n,
-      meanAcc: acc.mean,
-      stdAcc: acc.std,
-      minAcc: acc.min,
-      maxAcc: acc.max,
-      meanSimilarity: sims.length ? summarize(sims).mean : null,
-      gainOverReference: diffs.length ? summarize(diffs).mean : 0,
-      pairedT: variant === reference ? null : pairedT(diffs),
-      similarityGain: variant === reference || !simDiffs.length ? null : summarize(simDiffs).mean,
-      similarityT: variant === reference ? null : pairedT(simDiffs),
-    };
-  });
-}
-
-/** A plain-language reading generated from the summary: what helped, what hurt, what made no clear difference. */
-export function readFeatureSweep(summary: FeatureSummaryRow[], reference: string, baseline?: string): string[] {
-  const ref = summary.find((r) => r.variant === reference);
-  if (!ref) throw new Error(`reference "${reference}" not in the summary`);
-  const df = ref.seeds - 1;
-  const crit = df >= 1 ? tCrit95(df).toFixed(2) : "n/a";
-  const clear = (t: number | null) => clearAt95(t, df);
-  const lines: string[] = [];
-  lines.push(`- **${reference}** (the reference): ${meanSd(ref.meanAcc, ref.stdAcc)} over ${ref.seeds} seeds${ref.meanSimilarity !== null ? `, attention similarity to the teacher ${ref.meanSimilarity.toFixed(3)}` : ""}.`);
-  const helped: string[] = [];
-  const hurt: string[] = [];
-  const neutral: string[] = [];
-  for (const r of summary) {
-    if (r.variant === reference) continue;
-    const verdict = clear(r.pairedT) ? (r.gainOverReference > 0 ? "clearly better" : "clearly worse") : "no clear difference";
-    if (r.variant !== baseline) (verdict === "clearly better" ? helped : verdict === "clearly worse" ? hurt : neutral).push(r.variant);
-    const simVerdict = clear(r.similarityT) ? (r.similarityGain! > 0 ? ", clearly closer to the teacher's" : ", clearly further from the teacher's") : ", no clear change";
-    const sim = r.similarityGain !== null && r.meanSimilarity !== null ? `; attention similarity ${r.meanSimilarity.toFixed(3)} (${r.similarityGain >= 0 ? "+" : "−"}${Math.abs(r.similarityGain).toFixed(3)}, paired t = ${tValue(r.similarityT)}${simVerdict})` : "";
-    lines.push(`- **${r.variant}**: ${meanSd(r.meanAcc, r.stdAcc)}, ${pts(r.gainOverReference)} vs ${reference} (paired t = ${tValue(r.pairedT)}, 95 % threshold ${crit}): ${verdict}${sim}.`);
-  }
-  const list = (xs: string[]) => (xs.length ? xs.join(", ") : "none");
-  lines.push(`- **In short**: on top of ${reference}, helped: ${list(helped)}; hurt: ${list(hurt)}; no clear effect: ${list(neutral)}.`);
-  return lines;
 }

@@ -9,9 +9,11 @@ import type { RunOptions } from "../experiment-results";
 import type { ExperimentFile } from "../schema/experiment-file";
 import type { ExperimentKind } from "../schema/kinds";
 import { runTemperatureSweep } from "./temperature-sweep";
+import { runFeatureDistill } from "./feature-distill";
 
 type Runner = (exp: ExperimentFile<any>, opts: RunOptions) => Promise<{ results: unknown }>;
 
 export const RUNNERS: Record<ExperimentKind, Runner> = {
   "temperature-sweep": runTemperatureSweep,
+  "feature-distill": runFeatureDistill,
 };

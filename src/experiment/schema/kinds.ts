@@ -5,9 +5,11 @@
  */
 import { z } from "zod";
 import { temperatureSweepSchema } from "./temperature-sweep";
+import { featureDistillSchema } from "./feature-distill";
 
 export const EXPERIMENT_SCHEMAS = {
   "temperature-sweep": temperatureSweepSchema,
+  "feature-distill": featureDistillSchema,
 };
 const _check: Record<string, z.ZodTypeAny> = EXPERIMENT_SCHEMAS;
 void _check;
