@@ -2,17 +2,21 @@
  * Trains (or reloads) notebook 07's Fashion-MNIST teachers into the teacher
  * cache ahead of the notebook, e.g. two in parallel on two cores:
  *
- *   FASHION_BUDGET=full npx tsx scripts/fashion-teachers.ts cnn-large &
- *   FASHION_BUDGET=full npx tsx scripts/fashion-teachers.ts cnn-small mlp
+ *   DISTILL_BUDGET=full npx tsx scripts/fashion-teachers.ts cnn-large &
+ *   DISTILL_BUDGET=full npx tsx scripts/fashion-teachers.ts cnn-small mlp
  *
- * No names = every teacher of the budget. The notebook then reloads them.
+ * The teachers are those of experiments/07-fashion-mnist-distillation.json at
+ * the budget DISTILL_BUDGET (or the older FASHION_BUDGET; default full). No
+ * names = every teacher of the budget. The notebook then reloads them.
  */
 import { initBackend } from "../src/backend";
-import { fashionConfig, fashionTeachers, loadFashionData } from "../src/experiment/fashion";
+import { fashionTeachers, loadFashionData } from "../src/experiment/fashion";
+import { loadExperiment } from "../src/experiment/schema/experiment-file";
+import type { FashionMnistExperiment } from "../src/experiment/schema/fashion-mnist";
 
 async function main(): Promise<void> {
   await initBackend();
-  const config = fashionConfig();
+  const config = loadExperiment<FashionMnistExperiment>("07-fashion-mnist-distillation").config;
   const names = process.argv.slice(2);
   const data = await loadFashionData(config);
   console.log(`budget ${config.budget}: ${data.fit.numSamples} fit rows, ${data.val.numSamples} validation rows, ${data.test.numSamples} test rows`);

@@ -7,7 +7,11 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../src/backend";
 import { FASHION_FILES } from "../src/data/fashion-mnist";
 import { ReshapeMaxPool2D } from "../src/models/conv";
-import { fashionConfig, loadFashionData, teacherKey } from "../src/experiment/fashion";
+import { loadFashionData, teacherKey } from "../src/experiment/fashion";
+import { loadExperiment } from "../src/experiment/schema/experiment-file";
+import type { FashionMnistExperiment } from "../src/experiment/schema/fashion-mnist";
+
+const fashionConfig = (budget: "ci" | "full") => loadExperiment<FashionMnistExperiment>("07-fashion-mnist-distillation", { budget }).config;
 import { MultiTeacherTrialResult, VariantSummary, multiTeacherContextFrom, multiTeacherTrials } from "../src/experiment/multi-teacher";
 import { gainTable, loadSavedResults, multiTeacherGain, sweepGains } from "../src/experiment/dataset-comparison";
 import { SweepSummaryRow } from "../src/experiment/temperature-sweep";
@@ -142,10 +146,10 @@ if (fs.existsSync(path.join(realDir, FASHION_FILES.trainImages))) {
   test("real Fashion-MNIST, CI budget: a stratified validation hold-out, disjoint from the fit rows, the same every time", async () => {
     const c = fashionConfig("ci");
     const d = await loadFashionData(c);
-    assert.is(d.fit.numSamples + d.val.numSamples, 6000);
-    assert.equal(d.val.classCounts(), new Array(10).fill(60));
-    assert.equal(d.fit.classCounts(), new Array(10).fill(540));
-    assert.is(d.test.numSamples, 2000);
+    assert.is(d.fit.numSamples + d.val.numSamples, 3000);
+    assert.equal(d.val.classCounts(), new Array(10).fill(30));
+    assert.equal(d.fit.classCounts(), new Array(10).fill(270));
+    assert.is(d.test.numSamples, 1000);
     const rows = (ds: typeof d.fit) => new Set(Array.from({ length: ds.numSamples }, (_, i) => ds.x.subarray(i * 784, (i + 1) * 784).join(",")));
     const fitRows = rows(d.fit);
     const shared = [...rows(d.val)].filter((r) => fitRows.has(r));

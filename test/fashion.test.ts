@@ -12,7 +12,8 @@ import { FASHION_FILES, findFashionMnist, loadFashionMnist } from "../src/data/f
 import { buildConvNet } from "../src/models/conv";
 import { loadModel, saveModel } from "../src/models/io";
 import { getTeacher } from "../src/experiment/teacher-cache";
-import { fashionBudget, fashionConfig } from "../src/experiment/fashion";
+import { budgetFromEnv, loadExperiment } from "../src/experiment/schema/experiment-file";
+import type { FashionMnistExperiment } from "../src/experiment/schema/fashion-mnist";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fashion-test-"));
 
@@ -56,12 +57,13 @@ test("a file set with the wrong counts is refused (the real files hold 60,000 + 
   }
 });
 
-test("budget setting", () => {
-  assert.is(fashionBudget(undefined), "ci");
-  assert.is(fashionBudget("full"), "full");
-  assert.throws(() => fashionBudget("huge"), /FASHION_BUDGET/);
-  assert.is(fashionConfig("ci").trainSize, 6000);
-  assert.is(fashionConfig("full").trainSize, undefined);
+test("budget setting: DISTILL_BUDGET, or the older FASHION_BUDGET; the experiment file's two budgets", () => {
+  assert.is(budgetFromEnv({ FASHION_BUDGET: "ci" }), "ci");
+  assert.is(budgetFromEnv({ DISTILL_BUDGET: "full", FASHION_BUDGET: "ci" }), "full");
+  assert.throws(() => budgetFromEnv({ FASHION_BUDGET: "huge" }), /DISTILL_BUDGET must be/);
+  const config = (budget: "ci" | "full") => loadExperiment<FashionMnistExperiment>("07-fashion-mnist-distillation", { budget }).config;
+  assert.is(config("ci").trainSize, 3000);
+  assert.is(config("full").trainSize, undefined);
 });
 
 const realDir = process.env.FASHION_MNIST_DIR ?? "/usr/share/datasets/fashion-mnist";

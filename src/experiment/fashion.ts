@@ -1,17 +1,14 @@
 /**
- * Notebook 07's experiment as plain data plus the two steps every run of it
- * shares: the data (a stratified validation hold-out of the training rows) and
- * the teachers (trained once, cached by teacher-cache.ts).
+ * Notebook 07's two steps every run of it shares: the data (a stratified
+ * validation hold-out of the training rows) and the teachers (trained once,
+ * cached by teacher-cache.ts), plus the multi-teacher context built from them.
+ * The configuration is experiments/07-fashion-mnist-distillation.json (both
+ * budgets); the sweeps are in fashion-sweeps.ts, the comparisons in
+ * fashion-compare.ts, the whole notebook in runners/fashion-mnist.ts.
  *
- * Budgets: FASHION_BUDGET=ci (default) uses a stratified 6,000-row training and
- * 2,000-row test subset and few epochs, so CI runs the notebook in a few
- * minutes on 2 cores; `full` uses all 60,000 + 10,000 rows. Either way a
- * stratified validation split (valRows) is held out of the training rows: the
- * teachers and students train on the rest (the fit rows), the validation rows
- * only weight the teachers (never the test rows).
- *
- * Teachers: a small and a larger CNN (models/conv.ts) and a wide MLP, for the
- * multi-teacher section; the temperature sweep distils `sweepTeacher`.
+ * Either budget holds out a stratified validation split (valRows) of the
+ * training rows: the teachers and students train on the rest (the fit rows),
+ * the validation rows only weight the teachers (never the test rows).
  */
 import { Dataset, Tensors } from "../data/dataset";
 import { loadFashionMnist } from "../data/fashion-mnist";
@@ -20,117 +17,16 @@ import { buildConvNet, describeConv } from "../models/conv";
 import { buildMlp, describeMlp } from "../models/mlp";
 import { TrainHooks } from "../train/trainer";
 import { predictLogits } from "../distill/teachers";
-import { MultiTeacherContext, MultiTeacherSweepResult, MultiTeacherVariant, TeacherLogits, multiTeacherContextFrom, multiTeacherSweep } from "./multi-teacher";
+import { MultiTeacherContext, TeacherLogits, multiTeacherContextFrom } from "./multi-teacher";
 import { pct } from "../analysis/format";
-import { MlpTrainSpec } from "./runs";
 import { CachedTeacher, getTeacher } from "./teacher-cache";
-import { TemperatureSweepConfig } from "./temperature-sweep";
+import type { FashionMnistExperiment, FashionTeacherSpec } from "./schema/fashion-mnist";
 
-export type FashionBudget = "ci" | "full";
-
-export interface TeacherTrain {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  seed: number;
-}
-
-export type FashionTeacherModel = { kind: "cnn"; filters: [number, number]; dense: number } | { kind: "mlp"; hidden: number[] };
-
-export interface FashionTeacherSpec {
-  /** Letters, digits, - (part of the cache folder name). */
-  name: string;
-  model: FashionTeacherModel;
-  train: TeacherTrain;
-}
-
-export interface FashionConfig {
-  budget: FashionBudget;
-  dataSeed: number;
-  /** Stratified subset sizes; undefined = all rows. */
-  trainSize?: number;
-  testSize?: number;
-  /** Stratified validation rows held out of the training rows (for teacher weights). */
-  valRows: number;
-  teachers: FashionTeacherSpec[];
-  /** The teacher the temperature sweep distils (a name from `teachers`). */
-  sweepTeacher: string;
-  /** Hidden widths of the MLP students, one sweep each. */
-  students: number[][];
-  sweep: Omit<TemperatureSweepConfig, "student"> & { student: { batchSize: number; learningRate: number } };
-  /** Notebook 03's comparison at this scale: hard labels, each teacher alone, uniform and validation-accuracy weights. */
-  multiTeacher: {
-    /** epochs come from each setting. */
-    student: MlpTrainSpec;
-    alpha: number;
-    seeds: number[];
-    settings: { name: string; trainFraction: number; epochs: number; temperature: number }[];
-    variants: MultiTeacherVariant[];
-  };
-}
-
-export function fashionBudget(env: string | undefined = process.env.FASHION_BUDGET): FashionBudget {
-  const b = (env ?? "ci").trim() || "ci";
-  if (b !== "ci" && b !== "full") throw new Error(`FASHION_BUDGET must be "ci" or "full"; got "${env}"`);
-  return b;
-}
-
-export function fashionConfig(budget: FashionBudget = fashionBudget()): FashionConfig {
-  const ci = budget === "ci";
-  const teachers: FashionTeacherSpec[] = [
-    { name: "cnn-small", model: { kind: "cnn", filters: [16, 32], dense: 64 }, train: { epochs: 8, batchSize: 64, learningRate: 1e-3, seed: 0 } },
-    { name: "cnn-large", model: { kind: "cnn", filters: [32, 64], dense: 128 }, train: { epochs: ci ? 5 : 6, batchSize: 64, learningRate: 1e-3, seed: 0 } },
-    { name: "mlp", model: { kind: "mlp", hidden: [512, 512] }, train: { epochs: ci ? 20 : 15, batchSize: 128, learningRate: 1e-3, seed: 0 } },
-  ];
-  return {
-    budget,
-    dataSeed: 0,
-    trainSize: ci ? 6000 : undefined,
-    testSize: ci ? 2000 : undefined,
-    valRows: ci ? 600 : 5000,
-    teachers,
-    sweepTeacher: "cnn-large",
-    students: [[32], [128]],
-    sweep: {
-      // Full budget: batch 256 (a quarter of the steps of batch 64; a small MLP step costs about the same either way on wasm), rate ×2.
-      student: ci ? { batchSize: 64, learningRate: 1e-3 } : { batchSize: 256, learningRate: 2e-3 },
-      temperatures: [1, 4, 8],
-      alpha: 0.5,
-      seeds: [0, 1, 2],
-      // The 10 % setting gets 10× the epochs: the same optimiser steps as all rows (notebook 01's data-short regime).
-      settings: ci
-        ? [
-            { name: "all rows · 8 epochs", trainFraction: 1, epochs: 8 },
-            { name: "10 % of rows · 80 epochs", trainFraction: 0.1, epochs: 80 },
-          ]
-        : [
-            { name: "all rows · 15 epochs", trainFraction: 1, epochs: 15 },
-            { name: "10 % of rows · 150 epochs", trainFraction: 0.1, epochs: 150 },
-          ],
-    },
-    multiTeacher: {
-      student: { hidden: [32], epochs: 0, ...(ci ? { batchSize: 64, learningRate: 1e-3 } : { batchSize: 256, learningRate: 2e-3 }) },
-      alpha: 0.5,
-      seeds: [0, 1, 2],
-      // Notebook 03's two regimes: all rows at T = 4; 10 % of the rows, step-matched, at T = 8.
-      settings: ci
-        ? [
-            { name: "all rows · 8 epochs · T = 4", trainFraction: 1, epochs: 8, temperature: 4 },
-            { name: "10 % of rows · 80 epochs · T = 8", trainFraction: 0.1, epochs: 80, temperature: 8 },
-          ]
-        : [
-            { name: "all rows · 15 epochs · T = 4", trainFraction: 1, epochs: 15, temperature: 4 },
-            { name: "10 % of rows · 150 epochs · T = 8", trainFraction: 0.1, epochs: 150, temperature: 8 },
-          ],
-      variants: [
-        { name: "hard labels", weighting: { kind: "hard" } },
-        ...teachers.map((t, i) => ({ name: `only ${t.name}`, weighting: { kind: "single" as const, teacher: i } })),
-        { name: "uniform", weighting: { kind: "uniform" } },
-        { name: "val-accuracy", weighting: { kind: "val-accuracy" } },
-      ],
-    },
-  };
-}
+/** Notebook 07's configuration (experiments/07-fashion-mnist-distillation.json, checked by schema/fashion-mnist.ts). */
+export type FashionConfig = FashionMnistExperiment;
+export type FashionBudget = FashionConfig["budget"];
+export type { FashionTeacherSpec } from "./schema/fashion-mnist";
+export type FashionTeacherModel = FashionTeacherSpec["model"];
 
 export function describeTeacher(m: FashionTeacherModel): string {
   return m.kind === "cnn" ? describeConv({ filters: m.filters, dense: m.dense, numClasses: 10 }) : describeMlp({ inputDim: 784, hidden: m.hidden, outputDim: 10 });
@@ -243,19 +139,4 @@ export function fashionMultiTeacherContext(data: FashionData, teachers: CachedTe
   } finally {
     logits.forEach((l) => l.val.dispose());
   }
-}
-
-/** One multi-teacher sweep per setting of the config (all rows; a fraction of them), in runTrials' workers. */
-export async function fashionMultiTeacherSweeps(c: FashionConfig, ctx: MultiTeacherContext): Promise<{ setting: string; sweep: MultiTeacherSweepResult }[]> {
-  const m = c.multiTeacher;
-  const out: { setting: string; sweep: MultiTeacherSweepResult }[] = [];
-  for (const s of m.settings) {
-    const sweep = await multiTeacherSweep(
-      ctx,
-      { teachers: c.teachers, student: { ...m.student, epochs: s.epochs }, trainFraction: s.trainFraction, temperature: s.temperature, alpha: m.alpha, seeds: m.seeds, variants: m.variants },
-      { label: `multi-teacher · ${s.name}` },
-    );
-    out.push({ setting: s.name, sweep });
-  }
-  return out;
 }

@@ -10,10 +10,12 @@ import type { ExperimentFile } from "../schema/experiment-file";
 import type { ExperimentKind } from "../schema/kinds";
 import { runTemperatureSweep } from "./temperature-sweep";
 import { runFeatureDistill } from "./feature-distill";
+import { runFashionMnist } from "./fashion-mnist";
 
 type Runner = (exp: ExperimentFile<any>, opts: RunOptions) => Promise<{ results: unknown }>;
 
 export const RUNNERS: Record<ExperimentKind, Runner> = {
   "temperature-sweep": runTemperatureSweep,
   "feature-distill": runFeatureDistill,
+  "fashion-mnist": runFashionMnist,
 };

@@ -6,10 +6,12 @@
 import { z } from "zod";
 import { temperatureSweepSchema } from "./temperature-sweep";
 import { featureDistillSchema } from "./feature-distill";
+import { fashionMnistSchema } from "./fashion-mnist";
 
 export const EXPERIMENT_SCHEMAS = {
   "temperature-sweep": temperatureSweepSchema,
   "feature-distill": featureDistillSchema,
+  "fashion-mnist": fashionMnistSchema,
 };
 const _check: Record<string, z.ZodTypeAny> = EXPERIMENT_SCHEMAS;
 void _check;
