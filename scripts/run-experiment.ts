@@ -122,7 +122,7 @@ async function runExperimentFile(args: ReturnType<typeof parseArgs>): Promise<vo
   await initBackend();
   const started = Date.now();
   console.log(`experiment ${exp.name} (${exp.kind}), budget ${exp.budget}, fingerprint ${exp.fingerprint.slice(0, 12)}`);
-  const { results } = await RUNNERS[exp.kind](exp, { log: args.quiet ? () => undefined : console.log });
+  const { results } = await (RUNNERS as Record<string, (typeof RUNNERS)[keyof typeof RUNNERS]>)[exp.kind](exp, { log: args.quiet ? () => undefined : console.log });
   const file = saveExperimentResults(exp, results, started, args.out && path.resolve(args.out));
   console.log(`results: ${file} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { attentionLoss, pickLayer } from "../attention";
 import { attentionLayer, defineLoss, layerIndex } from "./entry";
 
-export const attentionEntry = defineLoss({
+export const attentionEntry = defineLoss<{ studentLayer: number; teacherLayer: number; loss?: "kl" | "mse"; heads?: "mean" | "match" }>({
   name: "attention",
   summary: "attention-map transfer (loss: kl | mse; heads: mean | match; negative layers count from the end)",
   params: z.object({

@@ -4,7 +4,7 @@ import { crossEntropy } from "../losses";
 import { z } from "zod";
 import { defineLoss } from "./entry";
 
-export const ceEntry = defineLoss({
+export const ceEntry = defineLoss<Record<string, never>>({
   name: "ce",
   summary: "hard-label cross-entropy (labelled rows only under a label mask)",
   params: z.object({}),

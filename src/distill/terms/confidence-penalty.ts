@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
 import { defineLoss } from "./entry";
 
-export const confidencePenaltyEntry = defineLoss({
+export const confidencePenaltyEntry = defineLoss<Record<string, never>>({
   name: "confidence-penalty",
   summary: "−entropy of the student's prediction (Pereyra et al., 2017)",
   params: z.object({}),

@@ -4,7 +4,7 @@ import { deriveSeed } from "../../core/seed";
 import { consistencyTerm } from "../perturb";
 import { defineLoss } from "./entry";
 
-export const consistencyEntry = defineLoss({
+export const consistencyEntry = defineLoss<{ noiseStd: number; shiftProb: number; imageSide: number; seed?: number }>({
   name: "consistency",
   summary: "KL(clean ‖ perturbed) under Gaussian noise and one-pixel shifts of a square image",
   params: z.object({

@@ -2,18 +2,23 @@
 import { z } from "zod";
 import type { BuildEnv, LossTerm, ModelShapes } from "./types";
 
-export interface LossEntry<P extends z.ZodRawShape = z.ZodRawShape> {
+/**
+ * A loss: its name, its parameters' schema and how to build its term. `P` is
+ * written out by each entry rather than inferred from the schema: the tslab
+ * kernel compiles without strictNullChecks, where zod's inferred types make
+ * every field optional.
+ */
+export interface LossEntry<P = Record<string, unknown>> {
   /** The name a configuration uses: { "loss": name, "weight": w, ...params }. */
   name: string;
   /** One line for error messages and docs. */
   summary: string;
   /** The entry's own parameters (besides loss, weight and name), validated strictly. */
-  params: z.ZodObject<P>;
-  create: (params: z.infer<z.ZodObject<P>>, term: { weight: number; name?: string; env: BuildEnv }) => LossTerm;
+  params: z.AnyZodObject;
+  create: (params: P, term: { weight: number; name?: string; env: BuildEnv }) => LossTerm;
 }
 
-/** Declares an entry with its parameter types inferred. */
-export function defineLoss<P extends z.ZodRawShape>(e: LossEntry<P>): LossEntry<P> {
+export function defineLoss<P>(e: LossEntry<P>): LossEntry<P> {
   return e;
 }
 

@@ -4,7 +4,7 @@ import { deriveSeed } from "../../core/seed";
 import { buildHintTerm } from "../features";
 import { defineLoss, featureName, featureShape } from "./entry";
 
-export const hintEntry = defineLoss({
+export const hintEntry = defineLoss<{ student: string; teacher: string; adapter?: "none" | "dense" | "conv1x1"; loss?: "l2" | "cosine" }>({
   name: "hint",
   summary: "hint loss between a student and a teacher feature (adapter: none | dense | conv1x1; loss: l2 | cosine)",
   params: z.object({

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { kdLoss, kdLossFromProbs } from "../losses";
 import { defineLoss } from "./entry";
 
-export const kdEntry = defineLoss({
+export const kdEntry = defineLoss<{ temperature?: number }>({
   name: "kd",
   summary: "T²·KL(teacher_T ‖ student_T) on logits; temperature defaults to the run's (fixed or scheduled)",
   params: z.object({ temperature: z.number().finite().positive().optional() }),

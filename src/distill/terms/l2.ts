@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
 import { defineLoss } from "./entry";
 
-export const l2Entry = defineLoss({
+export const l2Entry = defineLoss<Record<string, never>>({
   name: "l2",
   summary: "½ Σ‖W‖² over the kernels (weight decay)",
   params: z.object({}),

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { pseudoLabelTerm } from "../semi-supervised";
 import { defineLoss } from "./entry";
 
-export const pseudoLabelEntry = defineLoss({
+export const pseudoLabelEntry = defineLoss<{ temperature: number; targets: string; mask: string }>({
   name: "pseudo-label",
   summary: "T²·KL on pseudo-labelled rows; targets and mask are named tensors in data.inputs",
   params: z.object({

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { relationalLoss } from "../relational";
 import { defineLoss, featureName, featureShape } from "./entry";
 
-export const rkdAngleEntry = defineLoss({
+export const rkdAngleEntry = defineLoss<{ student: string; teacher: string }>({
   name: "rkd-angle",
   summary: "relational KD, angle-wise: angles of sample triplets (Park et al., 2019)",
   params: z.object({ student: featureName, teacher: featureName }),

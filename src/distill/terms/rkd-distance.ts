@@ -3,7 +3,7 @@ import { z } from "zod";
 import { relationalLoss } from "../relational";
 import { defineLoss, featureName, featureShape } from "./entry";
 
-export const rkdDistanceEntry = defineLoss({
+export const rkdDistanceEntry = defineLoss<{ student: string; teacher: string }>({
   name: "rkd-distance",
   summary: "relational KD, distance-wise: normalised pairwise distances (Park et al., 2019)",
   params: z.object({ student: featureName, teacher: featureName }),

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { relationalLoss } from "../relational";
 import { defineLoss, featureName, featureShape } from "./entry";
 
-export const spEntry = defineLoss({
+export const spEntry = defineLoss<{ student: string; teacher: string }>({
   name: "sp",
   summary: "similarity-preserving: the batch's sample-similarity matrices (Tung & Mori, 2019)",
   params: z.object({ student: featureName, teacher: featureName }),

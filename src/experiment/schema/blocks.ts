@@ -129,4 +129,8 @@ export const fashionData = obj({
   seed: seed.default(0),
 });
 export const dataset = z.discriminatedUnion("kind", [digitsData, csvData, fashionData]);
-export type DatasetConfig = z.output<typeof dataset>;
+/** A validated data set (written out: tslab compiles without strictNullChecks, where zod's inferred fields are all optional). */
+export type DatasetConfig =
+  | { kind: "digits"; seed: number; testFraction: number }
+  | { kind: "csv"; path: string; labelColumn: string | number; testFraction: number; seed: number; numClasses: number | null; header: boolean | "auto"; scaling: "minmax" | "none" }
+  | { kind: "fashion-mnist"; trainRows?: number; testRows?: number; validationRows?: number; seed: number };

@@ -20,7 +20,22 @@ import { canonicalJson, sha256 } from "../../core/fingerprint";
 import { projectRoot } from "../../paths";
 import { formatIssues } from "../../core/problems";
 import { ConfigError } from "../config";
-import { EXPERIMENT_SCHEMAS, ExperimentKind } from "./kinds";
+
+/** Schemas by experiment kind. */
+export type ExperimentKinds = Record<string, z.ZodTypeAny>;
+
+/**
+ * Every kind's schema (schema/kinds.ts), loaded only when a caller gives none:
+ * a notebook passes its own kind's schema, so the tslab kernel compiles (and
+ * type-checks) only the schema and runner that notebook uses.
+ */
+function allKinds(kind: string): ExperimentKinds {
+  try {
+    return (require("./kinds") as { EXPERIMENT_SCHEMAS: ExperimentKinds }).EXPERIMENT_SCHEMAS;
+  } catch (err) {
+    throw new Error(`experiment kind "${kind}": the registry of kinds (src/experiment/schema/kinds.ts) cannot be loaded here (${(err as Error).message.split("\n")[0]}); pass the kind's schema: loadExperiment(file, { kinds: { "${kind}": schema } })`);
+  }
+}
 
 export type Budget = "full" | "ci";
 export const BUDGETS: Budget[] = ["full", "ci"];
@@ -34,7 +49,7 @@ export function budgetFromEnv(env: NodeJS.ProcessEnv = process.env): Budget {
 
 const envelope = z
   .object({
-    experiment: z.enum(Object.keys(EXPERIMENT_SCHEMAS) as [ExperimentKind, ...ExperimentKind[]]),
+    experiment: z.string().min(1),
     name: z.string().regex(/^[\w.-]+$/, "a plain name (letters, digits, . _ -)"),
     description: z.string().optional(),
     config: z.record(z.unknown()),
@@ -45,7 +60,7 @@ const envelope = z
 export interface ExperimentFile<C = unknown> {
   /** Absolute path of the file. */
   file: string;
-  kind: ExperimentKind;
+  kind: string;
   name: string;
   description?: string;
   budget: Budget;
@@ -66,13 +81,15 @@ export function mergeBudget(base: unknown, over: unknown): unknown {
 }
 
 /** Validates a parsed experiment file for a budget; relative paths inside stay relative to `baseDir`. */
-export function resolveExperiment<C = unknown>(raw: unknown, opts: { file: string; budget?: Budget }): ExperimentFile<C> {
+export function resolveExperiment<C = unknown>(raw: unknown, opts: { file: string; budget?: Budget; kinds?: ExperimentKinds }): ExperimentFile<C> {
   const source = `experiment ${opts.file}`;
   const env = envelope.safeParse(raw);
   if (!env.success) throw new ConfigError(formatIssues(env.error.issues, raw), source);
   const budget = opts.budget ?? budgetFromEnv();
   const merged = budget === "full" ? env.data.config : mergeBudget(env.data.config, env.data.budgets?.[budget]);
-  const schema = EXPERIMENT_SCHEMAS[env.data.experiment];
+  const kinds = opts.kinds ?? allKinds(env.data.experiment);
+  const schema = kinds[env.data.experiment];
+  if (!schema) throw new ConfigError([{ path: "experiment", value: JSON.stringify(env.data.experiment), expected: `one of ${Object.keys(kinds).join(", ")}` }], source);
   const parsed = schema.safeParse(merged);
   if (!parsed.success) {
     const problems = formatIssues(parsed.error.issues, merged).map((p) => ({ ...p, path: `config.${p.path}` }));
@@ -90,7 +107,7 @@ export function resolveExperiment<C = unknown>(raw: unknown, opts: { file: strin
 }
 
 /** Reads and validates experiments/NAME.json (or any path) for a budget (default: budgetFromEnv()). */
-export function loadExperiment<C = unknown>(fileOrName: string, opts: { budget?: Budget; root?: string } = {}): ExperimentFile<C> {
+export function loadExperiment<C = unknown>(fileOrName: string, opts: { budget?: Budget; root?: string; kinds?: ExperimentKinds } = {}): ExperimentFile<C> {
   const root = opts.root ?? projectRoot();
   const candidates = [path.resolve(fileOrName), path.resolve(root, "experiments", fileOrName), path.resolve(root, "experiments", `${fileOrName}.json`)];
   const file = candidates.find((f) => fs.existsSync(f) && fs.statSync(f).isFile());
@@ -101,7 +118,7 @@ export function loadExperiment<C = unknown>(fileOrName: string, opts: { budget?:
   } catch (err) {
     throw new Error(`experiment file ${file} is not valid JSON: ${(err as Error).message}`);
   }
-  return resolveExperiment<C>(raw, { file, budget: opts.budget });
+  return resolveExperiment<C>(raw, { file, budget: opts.budget, kinds: opts.kinds });
 }
 
 /** True when a parsed JSON file is an experiment file (has "experiment"), not a single-run configuration. */
