@@ -1,166 +1,15 @@
 /**
- * Fixed vs scheduled distillation temperature: one teacher, one student
- * architecture, every variant with the same budget (rows, epochs, batch size,
- * learning rate), over several seeds; measures how many epochs each needs to
- * reach given test accuracies.
- *
- * The sweep is a list of plain-data trial specs; runDynamicTrial(context, spec)
- * derives everything from the spec's seed, so trials can run in any order or
- * in other processes (each builds its context once with prepareDynamicContext).
+ * The analysis of notebook 02 (fixed vs scheduled distillation temperature):
+ * epochs to reach given test accuracies, final accuracy per variant, the
+ * paired (same seed) speed-up of one variant over another, and readings of a
+ * claimed speed-up generated from the numbers. The runs themselves are in
+ * dynamic-temperature-trials.ts; runners/dynamic-temperature.ts puts it together.
  */
-import { Tensors } from "../data/dataset";
-import { loadDigits } from "../data/digits";
-import { checkAlpha } from "../distill/temperature";
-import { ScheduleSpec, ScheduleTemplate, checkSchedule, describeSchedule, makeSchedule, withTMax } from "../distill/schedules";
-import { describeMlp } from "../models/mlp";
-import { Progress } from "./progress";
 import { pct } from "../analysis/format";
-import { MlpTrainSpec, TrainedTeacher, runStudent, trainTeacher } from "./runs";
 import { Summary, pairedStats, summarize, summarizeBy } from "../analysis/stats";
+import type { DynamicTrialResult } from "./dynamic-temperature-trials";
 
-export interface DynamicVariant {
-  name: string;
-  /** null: hard labels only (α = 1). A linear/cosine schedule without tMax decays over the whole budget. */
-  schedule: ScheduleTemplate | null;
-}
-
-export interface DynamicTemperatureConfig {
-  dataSeed: number;
-  teacher: MlpTrainSpec & { seed: number };
-  student: Omit<MlpTrainSpec, "epochs">;
-  epochs: number;
-  alpha: number;
-  seeds: number[];
-  variants: DynamicVariant[];
-  /** Test accuracies (fractions) whose first-reaching epoch is measured. */
-  thresholds: number[];
-}
-
-/** One run: plain data, JSON-safe. */
-export interface DynamicTrialSpec {
-  variant: string;
-  schedule: ScheduleSpec | null;
-  seed: number;
-  student: MlpTrainSpec;
-  alpha: number;
-}
-
-export interface DynamicTrialResult {
-  variant: string;
-  seed: number;
-  finalAcc: number;
-  /** Per epoch: test accuracy and the mean temperature used (null for hard labels). */
-  curve: { epoch: number; testAcc: number; temperature: number | null }[];
-  ms: number;
-}
-
-export interface DynamicContext {
-  train: Tensors;
-  test: Tensors;
-  numClasses: number;
-  teacher: TrainedTeacher;
-  dispose(): void;
-}
-
-export function checkDynamicConfig(c: DynamicTemperatureConfig): void {
-  if (!Number.isInteger(c.epochs) || c.epochs <= 0) throw new Error(`epochs must be a positive integer; got ${c.epochs}`);
-  checkAlpha(c.alpha);
-  if (c.alpha === 1) throw new Error("alpha = 1 ignores the teacher: every schedule would equal the hard-label baseline");
-  if (c.seeds.length === 0) throw new Error("seeds must list at least one seed");
-  if (c.variants.length === 0) throw new Error("variants must list at least one variant");
-  const names = new Set<string>();
-  c.variants.forEach((v, i) => {
-    if (names.has(v.name)) throw new Error(`variants[${i}].name "${v.name}" is used twice`);
-    names.add(v.name);
-    if (v.schedule) checkSchedule(withTMax(v.schedule, 1), `variants[${i}].schedule`);
-  });
-  c.thresholds.forEach((x, i) => {
-    if (!(x > 0 && x <= 1)) throw new Error(`thresholds[${i}] must be an accuracy in (0, 1]; got ${x}`);
-  });
-}
-
-/** Digits, the teacher trained on all training rows, its logits cached. */
-export async function prepareDynamicContext(config: DynamicTemperatureConfig, log = true): Promise<DynamicContext> {
-  const data = loadDigits({ seed: config.dataSeed });
-  const trainT = data.train.toTensors();
-  const testT = data.test.toTensors();
-  const teacher = await trainTeacher({ train: data.train, test: data.test, trainT, testT }, config.teacher, config.teacher.seed, {
-    onEpoch: (r) => {
-      if (log && r.epoch % 10 === 0) console.log(`teacher epoch ${r.epoch}/${config.teacher.epochs}: test accuracy ${pct(r.testAcc)}`);
-    },
-  });
-  return {
-    train: trainT,
-    test: testT,
-    numClasses: data.train.numClasses,
-    teacher,
-    dispose() {
-      teacher.dispose();
-      [trainT.x, trainT.y, testT.x, testT.y].forEach((t) => t.dispose());
-    },
-  };
-}
-
-export const stepsPerEpoch = (rows: number, batchSize: number): number => Math.ceil(rows / batchSize);
-
-/** Every (variant, seed) run of the sweep, with open tMax filled by the budget in steps. */
-export function dynamicTrials(config: DynamicTemperatureConfig, trainRows: number): DynamicTrialSpec[] {
-  checkDynamicConfig(config);
-  const totalSteps = config.epochs * stepsPerEpoch(trainRows, config.student.batchSize);
-  const student: MlpTrainSpec = { ...config.student, epochs: config.epochs };
-  return config.seeds.flatMap((seed) =>
-    config.variants.map((v) => ({ variant: v.name, schedule: v.schedule ? withTMax(v.schedule, totalSteps) : null, seed, student, alpha: v.schedule ? config.alpha : 1 })),
-  );
-}
-
-/** One student run; the seed fixes init and shuffling, so every variant of a seed starts from the same weights. */
-export async function runDynamicTrial(ctx: DynamicContext, spec: DynamicTrialSpec): Promise<DynamicTrialResult> {
-  const run = await runStudent({
-    train: ctx.train,
-    test: ctx.test,
-    teacher: spec.schedule ? ctx.teacher.outputs : undefined,
-    numClasses: ctx.numClasses,
-    spec: spec.student,
-    temperature: spec.schedule ? makeSchedule(spec.schedule) : 1,
-    alpha: spec.alpha,
-    seed: spec.seed,
-  });
-  return {
-    variant: spec.variant,
-    seed: spec.seed,
-    finalAcc: run.testAcc,
-    curve: run.history.map((h) => ({ epoch: h.epoch, testAcc: h.testAcc, temperature: spec.schedule ? h.temperature : null })),
-    ms: run.ms,
-  };
-}
-
-export interface DynamicSweepResult {
-  studentArch: string;
-  trainRows: number;
-  stepsPerEpoch: number;
-  trials: DynamicTrialSpec[];
-  results: DynamicTrialResult[];
-}
-
-/** Runs every trial in this process, one line of progress per run. */
-export async function dynamicTemperatureSweep(ctx: DynamicContext, config: DynamicTemperatureConfig): Promise<DynamicSweepResult> {
-  const trainRows = ctx.train.x.shape[0];
-  const trials = dynamicTrials(config, trainRows);
-  const progress = new Progress("schedules", trials.length);
-  const results: DynamicTrialResult[] = [];
-  for (const spec of trials) {
-    const r = await runDynamicTrial(ctx, spec);
-    results.push(r);
-    progress.log(`${spec.variant} · seed ${spec.seed}: final test accuracy ${pct(r.finalAcc)} (${(r.ms / 1000).toFixed(1)} s)`, results.length);
-  }
-  return {
-    studentArch: describeMlp({ inputDim: ctx.train.x.shape[1], hidden: config.student.hidden, outputDim: ctx.numClasses }),
-    trainRows,
-    stepsPerEpoch: stepsPerEpoch(trainRows, config.student.batchSize),
-    trials,
-    results,
-  };
-}
+export type { DynamicTrialResult, DynamicTrialSpec, DynamicVariant } from "./dynamic-temperature-trials";
 
 /** First epoch whose test accuracy is ≥ x; null if never within the budget. */
 export function epochsToReach(curve: { epoch: number; testAcc: number }[], x: number): number | null {
@@ -290,17 +139,3 @@ export function claimVerdict(rows: SpeedupRow[], claimed: number): string {
   return `**Verdict on the ${pc(claimed)} claim (${name})**: supported at ${list(supported)}; ruled out at ${list(ruledOut)}; undecided at ${rows.length - supported.length - ruledOut.length} of ${rows.length} thresholds` +
     (best === null ? "." : `. The largest mean reduction measured is ${pc(best)}${best < 0 ? " (i.e. slower)" : ""}.`);
 }
-
-/** T over training for every scheduled variant (sampled `every` steps), x in epochs. */
-export function scheduleCurves(sweep: DynamicSweepResult, every = 5): { variant: string; label: string; epoch: number; temperature: number }[] {
-  const seen = new Map<string, ScheduleSpec>();
-  for (const t of sweep.trials) if (t.schedule && !seen.has(t.variant)) seen.set(t.variant, t.schedule);
-  const total = sweep.trials[0].student.epochs * sweep.stepsPerEpoch;
-  const out: { variant: string; label: string; epoch: number; temperature: number }[] = [];
-  for (const [variant, s] of seen) {
-    const f = makeSchedule(s);
-    for (let t = 0; t <= total; t += every) out.push({ variant, label: describeSchedule(s), epoch: t / sweep.stepsPerEpoch, temperature: f(Math.min(t, total - 1)) });
-  }
-  return out;
-}
-

@@ -9,6 +9,7 @@ import type { RunOptions } from "../experiment-results";
 import type { ExperimentFile } from "../schema/experiment-file";
 import type { ExperimentKind } from "../schema/kinds";
 import { runTemperatureSweep } from "./temperature-sweep";
+import { runDynamicTemperature } from "./dynamic-temperature";
 import { runFeatureDistill } from "./feature-distill";
 import { runFashionMnist } from "./fashion-mnist";
 
@@ -16,6 +17,7 @@ type Runner = (exp: ExperimentFile<any>, opts: RunOptions) => Promise<{ results:
 
 export const RUNNERS: Record<ExperimentKind, Runner> = {
   "temperature-sweep": runTemperatureSweep,
+  "dynamic-temperature": runDynamicTemperature,
   "feature-distill": runFeatureDistill,
   "fashion-mnist": runFashionMnist,
 };

@@ -5,11 +5,13 @@
  */
 import { z } from "zod";
 import { temperatureSweepSchema } from "./temperature-sweep";
+import { dynamicTemperatureSchema } from "./dynamic-temperature";
 import { featureDistillSchema } from "./feature-distill";
 import { fashionMnistSchema } from "./fashion-mnist";
 
 export const EXPERIMENT_SCHEMAS = {
   "temperature-sweep": temperatureSweepSchema,
+  "dynamic-temperature": dynamicTemperatureSchema,
   "feature-distill": featureDistillSchema,
   "fashion-mnist": fashionMnistSchema,
 };
