@@ -1,20 +1,4 @@
-/** relational KD, angle-wise: angles of sample triplets (Park et al., 2019). */
-import { z } from "zod";
-import { relationalLoss } from "../relational";
-import { defineLoss, featureName, featureShape } from "./entry";
+/** Relational KD, angle-wise (Park et al., 2019): angles of sample triplets. */
+import { relationalEntry } from "./relational-entry";
 
-export const rkdAngleEntry = defineLoss<{ student: string; teacher: string }>({
-  name: "rkd-angle",
-  summary: "relational KD, angle-wise: angles of sample triplets (Park et al., 2019)",
-  params: z.object({ student: featureName, teacher: featureName }),
-  create: (p, { weight, name, env }) => {
-    featureShape(env.student, p.student, "student");
-    featureShape(env.teacher, p.teacher, "teacher");
-    return {
-      name: name ?? `rel rkd-angle ${p.student}→${p.teacher}`,
-      weight,
-      needs: { features: [p.teacher] },
-      compute: ({ outputs, teacher }) => relationalLoss("rkd-angle", outputs.features[p.student], teacher.features[p.teacher]),
-    };
-  },
-});
+export const rkdAngleEntry = relationalEntry("rkd-angle", "relational KD, angle-wise: angles of sample triplets (Park et al., 2019)");
