@@ -1,197 +1,20 @@
 /**
- * Progressive (staged) distillation vs single-stage distillation with the same
- * total budget (notebook 05). One teacher (trained on all training rows, its
- * logits cached); students trained by trainStages (train/stages.ts) with one
- * Adam optimiser across stages. Every variant of a budget group runs the same
- * number of optimiser steps (checked).
- *
- * Trials are plain data (variant, seed, stages) run by progressiveTrial through
- * runTrials (parallel.ts), sharing the data and teacher logits the temperature
- * sweep shares (parallel-sweep.ts: sweepShared / sweepSetup).
+ * The analysis of notebook 05 (progressive, staged distillation vs one stage
+ * with the same total budget): the teacher's and the student's measured speed,
+ * the summary per (budget, variant), the mean learning curves and the stage
+ * boundaries the chart marks, and a reading generated from the numbers. The
+ * runs are in progressive-trials.ts; runners/progressive-stages.ts puts it together.
  */
-import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
-import { labelledFraction } from "../data/split";
-import { checkAlpha, checkTemperature } from "../distill/temperature";
 import { Latency, measureLatency } from "../models/latency";
-import { Activation, buildMlp, describeMlp } from "../models/mlp";
-import { StageBoundary, checkStages, stageSteps, trainStages } from "../train/stages";
-import { TrialContext, runTrials } from "./parallel";
-import { SweepContext, SweepShared, sweepSetup } from "./parallel-sweep";
-import { Progress } from "./progress";
+import { buildMlp, describeMlp } from "../models/mlp";
 import { meanSd, pct, pts, tValue } from "../analysis/format";
-import { deriveSeed } from "../core/seed";
 import { PairedStats, pairedStats, pairedDiffs, summarize } from "../analysis/stats";
+import type { ProgressiveTrialResult, StudentShape } from "./progressive-trials";
 
-export interface StageSpec {
-  name: string;
-  /** Fraction of the training rows this stage trains on (stratified, seeded); 1 = all. */
-  fraction: number;
-  temperature: number;
-  /** α·CE + (1−α)·KD; 1 = hard labels only. */
-  alpha: number;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-}
-
-export interface ProgressiveVariant {
-  name: string;
-  /** Variants with the same budget label must run the same total steps. */
-  budget: string;
-  stages: StageSpec[];
-}
-
-export interface ProgressiveConfig {
-  dataSeed: number;
-  teacher: { hidden: number[]; epochs: number; batchSize: number; learningRate: number; seed: number };
-  student: { hidden: number[]; activation?: Activation; dropout?: number };
-  seeds: number[];
-  variants: ProgressiveVariant[];
-  latency: { batchSize: number; repeats: number };
-  workers?: number;
-}
-
-export function checkStageSpecs(stages: StageSpec[], field: string): void {
-  if (!Array.isArray(stages) || stages.length === 0) throw new Error(`${field}.stages must list at least one stage`);
-  stages.forEach((s, i) => {
-    const f = `${field}.stages[${i}] (${s.name})`;
-    if (!Number.isInteger(s.epochs) || s.epochs <= 0) throw new Error(`${f}.epochs must be a positive integer; got ${s.epochs}`);
-    if (!Number.isInteger(s.batchSize) || s.batchSize <= 0) throw new Error(`${f}.batchSize must be a positive integer; got ${s.batchSize}`);
-    if (!(Number.isFinite(s.learningRate) && s.learningRate > 0)) throw new Error(`${f}.learningRate must be > 0; got ${s.learningRate}`);
-    if (!(Number.isFinite(s.fraction) && s.fraction > 0 && s.fraction <= 1)) throw new Error(`${f}.fraction must be in (0, 1]; got ${s.fraction}`);
-    checkTemperature(s.temperature, `${f}.temperature`);
-    checkAlpha(s.alpha, `${f}.alpha`);
-  });
-}
-
-/** The training rows a stage uses for a seed. */
-export function stageRows(labels: ArrayLike<number>, stage: StageSpec, seed: number, index: number): number[] {
-  const all = Array.from({ length: labels.length }, (_, i) => i);
-  return stage.fraction < 1 ? labelledFraction(labels, all, stage.fraction, deriveSeed(seed, "stage-rows", index)).labelled : all;
-}
-
-/** Total optimiser steps of a variant (for seed 0's rows; stratified picks have the same size for every seed). */
-export function variantSteps(labels: ArrayLike<number>, v: ProgressiveVariant): number {
-  return v.stages.reduce((acc, s, i) => acc + stageSteps({ epochs: s.epochs, batchSize: s.batchSize, rows: stageRows(labels, s, 0, i).length }), 0);
-}
-
-/** Checks the config, including equal total steps inside each budget group (error names the variants and their steps). */
-export function checkProgressiveConfig(c: ProgressiveConfig, labels: ArrayLike<number>): void {
-  if (c.seeds.length === 0) throw new Error("seeds must list at least one seed");
-  if (c.variants.length === 0) throw new Error("variants must list at least one variant");
-  c.variants.forEach((v, i) => checkStageSpecs(v.stages, `variants[${i}] (${v.name})`));
-  for (const budget of new Set(c.variants.map((v) => v.budget))) {
-    const group = c.variants.filter((v) => v.budget === budget).map((v) => ({ name: v.name, steps: variantSteps(labels, v) }));
-    if (new Set(group.map((g) => g.steps)).size > 1) {
-      throw new Error(`budget "${budget}": variants must run the same total steps; got ${group.map((g) => `${g.name} ${g.steps}`).join(", ")}`);
-    }
-  }
-}
-
-export interface ProgressiveTrialSpec {
-  variant: string;
-  budget: string;
-  seed: number;
-  stages: StageSpec[];
-  student: ProgressiveConfig["student"];
-}
-
-export interface ProgressiveTrialResult {
-  variant: string;
-  budget: string;
-  seed: number;
-  testAcc: number;
-  teacherAgreement: number | null;
-  steps: number;
-  /** Adam's iteration count at the end (= steps: the optimiser state carried over every stage). */
-  optimizerIterations: number;
-  boundaries: StageBoundary[];
-  curve: { epoch: number; step: number; stage: string; testAcc: number; temperature: number }[];
-  params: number;
-  ms: number;
-}
-
-export function progressiveTrials(config: ProgressiveConfig, labels: ArrayLike<number>): ProgressiveTrialSpec[] {
-  checkProgressiveConfig(config, labels);
-  return config.seeds.flatMap((seed) => config.variants.map((v) => ({ variant: v.name, budget: v.budget, seed, stages: v.stages, student: config.student })));
-}
-
-/** One student: its stages in order, one optimiser throughout. */
-export async function progressiveTrial(spec: ProgressiveTrialSpec, ctx: TrialContext<SweepShared, SweepContext>): Promise<ProgressiveTrialResult> {
-  checkStageSpecs(spec.stages, `variant ${spec.variant}`);
-  const t0 = performance.now();
-  const d = ctx.setup;
-  const owned: tf.Tensor[] = [];
-  const model = buildMlp({ inputDim: ctx.shared.numFeatures, hidden: spec.student.hidden, outputDim: ctx.shared.numClasses, activation: spec.student.activation, dropout: spec.student.dropout, seed: deriveSeed(spec.seed, "student-init") });
-  const optimizer = tf.train.adam(spec.stages[0].learningRate);
-  try {
-    const stages = spec.stages.map((s, i) => {
-      const rows = stageRows(ctx.shared.labels, s, spec.seed, i);
-      const all = rows.length === d.trainX.shape[0];
-      let train = { x: d.trainX, y: d.trainY };
-      let teacherTrain = d.teacherTrain;
-      if (!all) {
-        const idx = tf.tensor1d(rows, "int32");
-        train = { x: tf.gather(d.trainX, idx) as tf.Tensor2D, y: tf.gather(d.trainY, idx) as tf.Tensor1D };
-        teacherTrain = tf.gather(d.teacherTrain, idx) as tf.Tensor2D;
-        owned.push(idx, train.x, train.y, teacherTrain);
-      }
-      return {
-        name: s.name,
-        data: { train, test: { x: d.testX, y: d.testY }, teacherTrain: s.alpha < 1 ? teacherTrain : undefined, teacherTest: d.teacherTest },
-        temperature: s.temperature,
-        alpha: s.alpha,
-        epochs: s.epochs,
-        batchSize: s.batchSize,
-        learningRate: s.learningRate,
-      };
-    });
-    checkStages(stages);
-    const r = await trainStages(model, stages, { seed: deriveSeed(spec.seed, "student-train"), optimizer });
-    const last = r.history[r.history.length - 1];
-    return {
-      variant: spec.variant,
-      budget: spec.budget,
-      seed: spec.seed,
-      testAcc: last.testAcc,
-      teacherAgreement: last.teacherAgreement,
-      steps: r.steps,
-      optimizerIterations: optimizer.iterations,
-      boundaries: r.boundaries,
-      curve: r.history.map((h) => ({ epoch: h.epoch, step: h.step, stage: h.stage, testAcc: h.testAcc, temperature: h.temperature })),
-      params: model.countParams(),
-      ms: performance.now() - t0,
-    };
-  } finally {
-    optimizer.dispose();
-    model.dispose();
-    owned.forEach((t) => t.dispose());
-  }
-}
-
-export async function runProgressiveTrials(shared: SweepShared, trials: ProgressiveTrialSpec[], opts: { workers?: number; log?: boolean } = {}): Promise<ProgressiveTrialResult[]> {
-  const progress = new Progress("progressive", trials.length);
-  return runTrials<ProgressiveTrialSpec, ProgressiveTrialResult, SweepShared, SweepContext>({
-    module: path.join(__dirname, "progressive.ts"),
-    fn: "progressiveTrial",
-    setup: "sweepSetupForProgressive",
-    local: { fn: progressiveTrial, setup: sweepSetup },
-    trials,
-    shared,
-    workers: opts.workers,
-    describe: (t) => `${t.budget} · ${t.variant} · seed ${t.seed}`,
-    onResult: (r) => {
-      if (opts.log ?? true) progress.log(`${r.description}: test accuracy ${pct(r.result.testAcc)} (${r.result.steps} steps, ${(r.result.ms / 1000).toFixed(1)} s)`, r.done);
-    },
-  });
-}
-
-/** The sweep's per-process setup, re-exported so a worker finds it in this module. */
-export const sweepSetupForProgressive = sweepSetup;
-
-// ---------------------------------------------------------------------------
-// Speed and the summary
+// The runs' types and checks live with the trial; re-exported for the users of this module.
+export { checkProgressiveConfig, checkStageSpecs, progressiveTrial, runProgressiveTrials, stageRows, unequalBudgets, variantSteps } from "./progressive-trials";
+export type { ProgressiveConfig, ProgressivePoint, ProgressiveTrialResult, ProgressiveVariant, StageSpec, StudentShape } from "./progressive-trials";
 
 export interface SpeedComparison {
   teacher: { arch: string; params: number; latency: Latency };
@@ -204,7 +27,7 @@ export interface SpeedComparison {
 }
 
 /** Measures both models' inference (measureLatency: medians after warm-up); the student's weights do not matter for its speed. */
-export function compareSpeed(teacher: tf.LayersModel, teacherHidden: number[], student: ProgressiveConfig["student"], inputDim: number, numClasses: number, opts: { batchSize: number; repeats: number }): SpeedComparison {
+export function compareSpeed(teacher: tf.LayersModel, teacherHidden: number[], student: StudentShape, inputDim: number, numClasses: number, opts: { batchSize: number; repeats: number }): SpeedComparison {
   const sModel = buildMlp({ inputDim, hidden: student.hidden, outputDim: numClasses, activation: student.activation, seed: 0 });
   try {
     const tl = measureLatency(teacher, opts);
@@ -284,4 +107,26 @@ export function readProgressive(summary: ProgressiveSummaryRow[], results: Progr
     `- **The claim "${(100 * claim.ofTeacher).toFixed(0)} % of the teacher at ${claim.speedup}× the speed"**: the best student (${best.variant}, ${best.budget}) reaches ${(100 * best.ofTeacher).toFixed(1)} % of the teacher (${accOk ? "meets" : "misses"} ${(100 * claim.ofTeacher).toFixed(0)} %) at ${speed.latencySpeedup.toFixed(1)}× the single-sample speed and ${speed.throughputSpeedup.toFixed(1)}× the batch throughput (${speedOk ? "meets" : "misses"} ${claim.speedup}×) on this machine (${backendName} backend).`,
   );
   return lines;
+}
+
+/** Mean test accuracy per (budget, variant, step) over seeds, in order of first appearance. */
+export function meanCurves(results: ProgressiveTrialResult[]): { budget: string; variant: string; step: number; testAcc: number }[] {
+  const groups = new Map<string, { budget: string; variant: string; step: number; sum: number; n: number }>();
+  for (const r of results) {
+    for (const p of r.curve) {
+      const k = `${r.budget}\u0000${r.variant}\u0000${p.step}`;
+      const e = groups.get(k) ?? { budget: r.budget, variant: r.variant, step: p.step, sum: 0, n: 0 };
+      e.sum += p.testAcc;
+      e.n += 1;
+      groups.set(k, e);
+    }
+  }
+  return [...groups.values()].map((e) => ({ budget: e.budget, variant: e.variant, step: e.step, testAcc: e.sum / e.n }));
+}
+
+/** Where each multi-stage run of one seed moves to its next stage (the step after the stage's last). */
+export function stageBounds(results: ProgressiveTrialResult[], seed: number): { budget: string; stage: string; step: number }[] {
+  return results
+    .filter((r) => r.seed === seed && r.boundaries.length > 1)
+    .flatMap((r) => r.boundaries.slice(0, -1).map((b) => ({ budget: r.budget, stage: b.stage, step: b.stepsAfter })));
 }

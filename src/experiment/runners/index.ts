@@ -10,6 +10,7 @@ import type { ExperimentFile } from "../schema/experiment-file";
 import type { ExperimentKind } from "../schema/kinds";
 import { runTemperatureSweep } from "./temperature-sweep";
 import { runDynamicTemperature } from "./dynamic-temperature";
+import { runProgressiveStages } from "./progressive-stages";
 import { runFeatureDistill } from "./feature-distill";
 import { runFashionMnist } from "./fashion-mnist";
 
@@ -18,6 +19,7 @@ type Runner = (exp: ExperimentFile<any>, opts: RunOptions) => Promise<{ results:
 export const RUNNERS: Record<ExperimentKind, Runner> = {
   "temperature-sweep": runTemperatureSweep,
   "dynamic-temperature": runDynamicTemperature,
+  "progressive-stages": runProgressiveStages,
   "feature-distill": runFeatureDistill,
   "fashion-mnist": runFashionMnist,
 };

@@ -6,12 +6,14 @@
 import { z } from "zod";
 import { temperatureSweepSchema } from "./temperature-sweep";
 import { dynamicTemperatureSchema } from "./dynamic-temperature";
+import { progressiveStagesSchema } from "./progressive-stages";
 import { featureDistillSchema } from "./feature-distill";
 import { fashionMnistSchema } from "./fashion-mnist";
 
 export const EXPERIMENT_SCHEMAS = {
   "temperature-sweep": temperatureSweepSchema,
   "dynamic-temperature": dynamicTemperatureSchema,
+  "progressive-stages": progressiveStagesSchema,
   "feature-distill": featureDistillSchema,
   "fashion-mnist": fashionMnistSchema,
 };
