@@ -35,8 +35,8 @@ test("the variants' terms are the composition shorthand's, in the same order", (
   const relational = [{ kind: "sp" as const, student: "pooled", teacher: "pooled", weight: 10 }];
   const old = [{ ce: 1 }, response, { ...response, features }, { ...response, attention }, { ...response, relational }, { ...response, features, attention, relational }];
   old.forEach((comp, i) => assert.equal(c.variants[i].losses, compositionLosses(comp), c.variants[i].name));
-  // The pair's own loss kind shares its key with the term name: only the default can be expressed.
-  assert.throws(() => compositionLosses({ features: [{ ...features[0], loss: "cosine" }] }), /features\[0\]\.loss "cosine"/);
+  // The pair's own loss kind becomes the term's "metric" ("loss" names the registry entry).
+  assert.equal(compositionLosses({ features: [{ ...features[0], loss: "cosine" }] })[1], { loss: "hint", weight: 1, student: "layer0", teacher: "layer1", adapter: "dense", metric: "cosine" });
 });
 
 test("a bad field is reported with its path, its value and what was expected", () => {

@@ -65,14 +65,13 @@ export interface Composition {
  */
 export function compositionLosses(c: Composition): LossSpec[] {
   const on = <T extends { weight: number }>(xs: T[] | undefined) => (xs ?? []).filter((p) => p.weight > 0);
-  const inner = (term: string, p: { loss?: string }, dflt: string, i: number) => {
-    if (p.loss !== undefined && p.loss !== dflt) throw new Error(`composition ${term}[${i}].loss "${p.loss}" cannot be a registry term parameter (only the default "${dflt}"): write the terms as losses instead`);
-  };
+  // A pair's own "loss" (l2/cosine, kl/mse) is the registry term's "metric": "loss" names the term.
+  const metric = (m: string | undefined) => (m === undefined ? {} : { metric: m });
   return [
     { loss: "ce", weight: c.ce ?? 1 },
     ...((c.kd ?? 0) > 0 ? [{ loss: "kd", weight: c.kd!, temperature: c.temperature ?? 4 }] : []),
-    ...on(c.features).map(({ weight, loss, ...p }, i) => (inner("features", { loss }, "l2", i), { loss: "hint", weight, ...p })),
-    ...on(c.attention).map(({ weight, loss, ...p }, i) => (inner("attention", { loss }, "kl", i), { loss: "attention", weight, ...p })),
+    ...on(c.features).map(({ weight, loss, ...p }) => ({ loss: "hint", weight, ...p, ...metric(loss) })),
+    ...on(c.attention).map(({ weight, loss, ...p }) => ({ loss: "attention", weight, ...p, ...metric(loss) })),
     ...on(c.relational).map(({ weight, kind, ...p }) => ({ loss: kind, weight, ...p })),
   ];
 }

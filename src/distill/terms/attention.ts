@@ -3,13 +3,14 @@ import { z } from "zod";
 import { attentionLoss, pickLayer } from "../attention";
 import { attentionLayer, defineLoss, layerIndex } from "./entry";
 
-export const attentionEntry = defineLoss<{ studentLayer: number; teacherLayer: number; loss?: "kl" | "mse"; heads?: "mean" | "match" }>({
+export const attentionEntry = defineLoss<{ studentLayer: number; teacherLayer: number; metric?: "kl" | "mse"; heads?: "mean" | "match" }>({
   name: "attention",
-  summary: "attention-map transfer (loss: kl | mse; heads: mean | match; negative layers count from the end)",
+  summary: "attention-map transfer (metric: kl | mse; heads: mean | match; negative layers count from the end)",
   params: z.object({
     studentLayer: layerIndex,
     teacherLayer: layerIndex,
-    loss: z.enum(["kl", "mse"]).optional(),
+    /** Named "metric", not "loss": "loss" names the registry entry. */
+    metric: z.enum(["kl", "mse"]).optional(),
     heads: z.enum(["mean", "match"]).optional(),
   }),
   create: (p, { weight, name, env }) => {
@@ -23,7 +24,7 @@ export const attentionEntry = defineLoss<{ studentLayer: number; teacherLayer: n
       name: name ?? `att L${p.studentLayer}→L${p.teacherLayer}`,
       weight,
       needs: { attentions: [tl] },
-      compute: ({ outputs, teacher }) => attentionLoss(pickLayer(outputs.attentions, p.studentLayer, "student"), teacher.attentions[tl], { loss: p.loss, heads: p.heads }),
+      compute: ({ outputs, teacher }) => attentionLoss(pickLayer(outputs.attentions, p.studentLayer, "student"), teacher.attentions[tl], { loss: p.metric, heads: p.heads }),
     };
   },
 });
