@@ -140,7 +140,7 @@ test("fused target fn: checks its weights and logs them per epoch", () => {
   [stack, bad].forEach((t) => t.dispose());
 });
 
-test("bad multi-teacher configs are rejected by name", () => {
+test("bad multi-teacher configs are rejected by the schema, with path, value and what was expected", () => {
   const base: MultiTeacherConfig = {
     dataSeed: 0, valFraction: 0.2, splitSeed: 0,
     teachers: [{ name: "a", hidden: [8], epochs: 1, batchSize: 64, learningRate: 1e-3, seed: 0 }],
@@ -149,18 +149,18 @@ test("bad multi-teacher configs are rejected by name", () => {
     variants: [{ name: "u", weighting: { kind: "uniform" } }],
   };
   checkMultiTeacherConfig(base);
-  assert.throws(() => checkMultiTeacherConfig({ ...base, valFraction: 1 }), /valFraction must be in \(0, 1\); got 1/);
-  assert.throws(() => checkMultiTeacherConfig({ ...base, variants: [{ name: "s", weighting: { kind: "single", teacher: 3 } }] }), /variants\[0\]\.weighting\.teacher must be an index in \[0, 0\]; got 3/);
-  assert.throws(() => checkMultiTeacherConfig({ ...base, variants: [{ name: "p", weighting: { kind: "per-sample", temperature: -1 } }] }), /variants\[0\]\.weighting\.temperature must be a finite number > 0; got -1/);
-  assert.throws(() => checkMultiTeacherConfig({ ...base, temperature: 0 }), /temperature must be a finite number > 0; got 0/);
+  assert.throws(() => checkMultiTeacherConfig({ ...base, valFraction: 1 }), /valFraction: got 1; expected a number < 1/);
+  assert.throws(() => checkMultiTeacherConfig({ ...base, variants: [{ name: "s", weighting: { kind: "single", teacher: 3 } }] }), /variants\[0\]\.weighting\.teacher: got 3; expected an index of teachers: 0 … 0/);
+  assert.throws(() => checkMultiTeacherConfig({ ...base, variants: [{ name: "p", weighting: { kind: "per-sample", temperature: -1 } }] }), /variants\[0\]\.weighting\.temperature: got -1; expected a number > 0/);
+  assert.throws(() => checkMultiTeacherConfig({ ...base, temperature: 0 }), / temperature: got 0; expected a number > 0/);
   checkMultiTeacherConfig({ ...base, trainFraction: 1 });
   checkMultiTeacherConfig({ ...base, trainFraction: 0.1 });
-  assert.throws(() => checkMultiTeacherConfig({ ...base, trainFraction: 0 }), /trainFraction must be in \(0, 1\]; got 0/);
-  assert.throws(() => checkMultiTeacherConfig({ ...base, trainFraction: 1.5 }), /trainFraction must be in \(0, 1\]; got 1\.5/);
-  assert.throws(() => checkMultiTeacherConfig({ ...base, trainFraction: -0.1 }), /trainFraction must be in \(0, 1\]; got -0\.1/);
-  assert.throws(() => checkMultiTeacherConfig({ ...base, trainFraction: NaN }), /trainFraction must be in \(0, 1\]; got NaN/);
-  assert.throws(() => multiTeacherTrials({ ...base, trainFraction: 2 }), /trainFraction must be in \(0, 1\]; got 2/);
-  assert.throws(() => checkMultiTeacherConfig({ ...base, student: { ...base.student, epochs: 0 } }), /student\.epochs must be a positive integer; got 0/);
+  assert.throws(() => checkMultiTeacherConfig({ ...base, trainFraction: 0 }), /trainFraction: got 0; expected a number > 0/);
+  assert.throws(() => checkMultiTeacherConfig({ ...base, trainFraction: 1.5 }), /trainFraction: got 1\.5; expected a number ≤ 1/);
+  assert.throws(() => checkMultiTeacherConfig({ ...base, trainFraction: -0.1 }), /trainFraction: got -0\.1; expected a number > 0/);
+  assert.throws(() => checkMultiTeacherConfig({ ...base, trainFraction: NaN }), /trainFraction: got NaN; expected a number/);
+  assert.throws(() => multiTeacherTrials({ ...base, trainFraction: 2 }), /trainFraction: got 2; expected a number ≤ 1/);
+  assert.throws(() => checkMultiTeacherConfig({ ...base, student: { ...base.student, epochs: 0 } }), /student\.epochs: got 0; expected a number > 0/);
 });
 
 test("student rows: a stratified fraction of the fit rows, fixed by the seed, the same for every variant of a seed", () => {

@@ -9,6 +9,7 @@ import type { RunOptions } from "../experiment-results";
 import type { ExperimentFile } from "../schema/experiment-file";
 import type { ExperimentKind } from "../schema/kinds";
 import { runTemperatureSweep } from "./temperature-sweep";
+import { runMultiTeacherWeighting } from "./multi-teacher-weighting";
 import { runDynamicTemperature } from "./dynamic-temperature";
 import { runProgressiveStages } from "./progressive-stages";
 import { runFeatureDistill } from "./feature-distill";
@@ -18,6 +19,7 @@ type Runner = (exp: ExperimentFile<any>, opts: RunOptions) => Promise<{ results:
 
 export const RUNNERS: Record<ExperimentKind, Runner> = {
   "temperature-sweep": runTemperatureSweep,
+  "multi-teacher-weighting": runMultiTeacherWeighting,
   "dynamic-temperature": runDynamicTemperature,
   "progressive-stages": runProgressiveStages,
   "feature-distill": runFeatureDistill,

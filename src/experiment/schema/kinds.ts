@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { temperatureSweepSchema } from "./temperature-sweep";
+import { multiTeacherWeightingSchema } from "./multi-teacher-weighting";
 import { dynamicTemperatureSchema } from "./dynamic-temperature";
 import { progressiveStagesSchema } from "./progressive-stages";
 import { featureDistillSchema } from "./feature-distill";
@@ -12,6 +13,7 @@ import { fashionMnistSchema } from "./fashion-mnist";
 
 export const EXPERIMENT_SCHEMAS = {
   "temperature-sweep": temperatureSweepSchema,
+  "multi-teacher-weighting": multiTeacherWeightingSchema,
   "dynamic-temperature": dynamicTemperatureSchema,
   "progressive-stages": progressiveStagesSchema,
   "feature-distill": featureDistillSchema,
