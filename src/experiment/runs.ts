@@ -11,6 +11,15 @@ import { Activation, buildMlp, describeMlp } from "../models/mlp";
 import { EpochRecord, TemperatureFn, TrainHooks, train } from "../train/trainer";
 import { deriveSeed } from "../core/seed";
 
+/** Hooks that log every 10th epoch of a teacher's training. */
+export function teacherEpochLog(log: (line: string) => void, epochs: number): TrainHooks {
+  return {
+    onEpoch: (r) => {
+      if (r.epoch % 10 === 0) log(`teacher epoch ${r.epoch}/${epochs}: loss ${r.loss.toFixed(4)}, test accuracy ${(100 * r.testAcc).toFixed(1)} %`);
+    },
+  };
+}
+
 export interface MlpTrainSpec {
   hidden: number[];
   activation?: Activation;

@@ -10,7 +10,7 @@ import { claimVerdict, convergenceTable, finalAccuracy, readSpeedup, speedup } f
 import { dynamicTemperatureSweep, recordedTemperatures, scheduleCurves } from "../dynamic-temperature-trials";
 import { RunOptions } from "../experiment-results";
 import { sweepShared } from "../parallel-sweep";
-import { trainTeacher } from "../runs";
+import { teacherEpochLog, trainTeacher } from "../runs";
 import type { ExperimentFile } from "../schema/experiment-file";
 import type { DynamicTemperatureExperiment } from "../schema/dynamic-temperature";
 
@@ -19,11 +19,7 @@ export async function runDynamicTemperature(exp: ExperimentFile<DynamicTemperatu
   const log = opts.log ?? console.log;
   const data = loadDataset(c.data);
   const tensors = { train: data.train, test: data.test, trainT: data.train.toTensors(), testT: data.test.toTensors() };
-  const teacher = await trainTeacher(tensors, c.teacher, c.teacher.seed, {
-    onEpoch: (r) => {
-      if (r.epoch % 10 === 0) log(`teacher epoch ${r.epoch}/${c.teacher.epochs}: test accuracy ${pct(r.testAcc)}`);
-    },
-  });
+  const teacher = await trainTeacher(tensors, c.teacher, c.teacher.seed, teacherEpochLog(log, c.teacher.epochs));
   try {
     log(`teacher ${teacher.arch}: test accuracy ${pct(teacher.testAcc)}`);
     const sweep = await dynamicTemperatureSweep(sweepShared(tensors, teacher.outputs), c, { workers: opts.workers });

@@ -5,11 +5,10 @@
  */
 import { measureLatency } from "../../models/latency";
 import { buildMlp } from "../../models/mlp";
-import { pct } from "../../analysis/format";
 import { loadDataset } from "../data-source";
 import { RunOptions } from "../experiment-results";
 import { compactCurves } from "../results";
-import { trainTeacher } from "../runs";
+import { teacherEpochLog, trainTeacher } from "../runs";
 import type { ExperimentFile } from "../schema/experiment-file";
 import type { TemperatureSweepExperiment } from "../schema/temperature-sweep";
 import { CurvePoint, readSweep, softTargetEntropies, summarizeSweep, temperatureSweep } from "../temperature-sweep";
@@ -19,11 +18,7 @@ export async function runTemperatureSweep(exp: ExperimentFile<TemperatureSweepEx
   const log = opts.log ?? console.log;
   const data = loadDataset(c.data);
   const tensors = { train: data.train, test: data.test, trainT: data.train.toTensors(), testT: data.test.toTensors() };
-  const teacher = await trainTeacher(tensors, c.teacher, c.teacher.seed, {
-    onEpoch: (r) => {
-      if (r.epoch % 10 === 0) log(`teacher epoch ${r.epoch}/${c.teacher.epochs}: loss ${r.loss.toFixed(4)}, test accuracy ${pct(r.testAcc)}`);
-    },
-  });
+  const teacher = await trainTeacher(tensors, c.teacher, c.teacher.seed, teacherEpochLog(log, c.teacher.epochs));
   try {
     const probe = buildMlp({ inputDim: data.train.numFeatures, hidden: c.student.hidden, outputDim: data.train.numClasses, seed: 0 });
     const latency = { teacher: measureLatency(teacher.model), student: measureLatency(probe) };
