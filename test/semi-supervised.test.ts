@@ -147,10 +147,10 @@ test("perturbations are seeded; a one-pixel shift moves the image", () => {
 
 test("bad settings are rejected with the field and value", () => {
   const base = tiny(semiVariants);
-  assert.throws(() => checkSslConfig({ ...base, labelledFraction: 0 }), /labelledFraction must be in \(0, 1\]; got 0/);
-  assert.throws(() => checkSslConfig({ ...base, labelledFraction: 1.5 }), /labelledFraction must be in \(0, 1\]; got 1.5/);
-  assert.throws(() => checkSslConfig({ ...base, variants: [{ name: "x", method: { rows: "all", pseudo: { weight: 1, threshold: 1.2 } } }] }), /variants\[0\] \(x\)\.pseudo\.threshold must be in \[0, 1\]; got 1.2/);
-  assert.throws(() => checkSslConfig({ ...base, thresholds: [-0.1] }), /thresholds\[0\] must be in \[0, 1\]; got -0.1/);
+  assert.throws(() => checkSslConfig({ ...base, labelledFraction: 0 }), /labelledFraction: got 0; expected a number > 0/);
+  assert.throws(() => checkSslConfig({ ...base, labelledFraction: 1.5 }), /labelledFraction: got 1\.5; expected a number ≤ 1/);
+  assert.throws(() => checkSslConfig({ ...base, variants: [{ name: "x", method: { rows: "all", pseudo: { weight: 1, threshold: 1.2 } } }] }), /variants\[0\]\.method\.pseudo\.threshold: got 1\.2; expected a number ≤ 1/);
+  assert.throws(() => checkSslConfig({ ...base, thresholds: [-0.1] }), /thresholds\[0\]: got -0\.1; expected a number ≥ 0/);
   assert.throws(() => pseudoLabels([0, 1], 2, 1, -1), /threshold must be in \[0, 1\]; got -1/);
   assert.throws(() => labelledSplits(p.train.y, 0, [0]), /labelledFraction must be in \(0, 1\]; got 0/);
   assert.throws(() => consistencyTerm({ weight: 1, perturb: { noiseStd: -1, shiftProb: 0 }, seed: 0 }), /noiseStd must be ≥ 0; got -1/);

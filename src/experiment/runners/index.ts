@@ -10,6 +10,7 @@ import type { ExperimentFile } from "../schema/experiment-file";
 import type { ExperimentKind } from "../schema/kinds";
 import { runTemperatureSweep } from "./temperature-sweep";
 import { runMultiTeacherWeighting } from "./multi-teacher-weighting";
+import { runSemiSupervised } from "./semi-supervised";
 import { runDynamicTemperature } from "./dynamic-temperature";
 import { runProgressiveStages } from "./progressive-stages";
 import { runFeatureDistill } from "./feature-distill";
@@ -20,6 +21,7 @@ type Runner = (exp: ExperimentFile<any>, opts: RunOptions) => Promise<{ results:
 export const RUNNERS: Record<ExperimentKind, Runner> = {
   "temperature-sweep": runTemperatureSweep,
   "multi-teacher-weighting": runMultiTeacherWeighting,
+  "semi-supervised": runSemiSupervised,
   "dynamic-temperature": runDynamicTemperature,
   "progressive-stages": runProgressiveStages,
   "feature-distill": runFeatureDistill,

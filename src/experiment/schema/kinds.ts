@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { temperatureSweepSchema } from "./temperature-sweep";
 import { multiTeacherWeightingSchema } from "./multi-teacher-weighting";
+import { semiSupervisedSchema } from "./semi-supervised";
 import { dynamicTemperatureSchema } from "./dynamic-temperature";
 import { progressiveStagesSchema } from "./progressive-stages";
 import { featureDistillSchema } from "./feature-distill";
@@ -14,6 +15,7 @@ import { fashionMnistSchema } from "./fashion-mnist";
 export const EXPERIMENT_SCHEMAS = {
   "temperature-sweep": temperatureSweepSchema,
   "multi-teacher-weighting": multiTeacherWeightingSchema,
+  "semi-supervised": semiSupervisedSchema,
   "dynamic-temperature": dynamicTemperatureSchema,
   "progressive-stages": progressiveStagesSchema,
   "feature-distill": featureDistillSchema,
