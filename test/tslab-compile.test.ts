@@ -52,6 +52,11 @@ function notebookAsModule(nb: string): string {
   return `${imports.join("\n")}\nexport async function notebook(): Promise<void> {\n${body.join("\n")}\n}\n`;
 }
 
+test("every notebook that loads an experiment file passes its kind's schema (under tslab the registry of all kinds cannot load)", () => {
+  const without = notebookFiles().filter((nb) => codeCells(nb).some((src) => /loadExperiment\s*(<[^>]*>)?\(\s*"[^"]*"\s*\)/.test(src)));
+  assert.equal(without, []);
+});
+
 test("the notebooks import modules that exist", () => {
   const missing = notebookImports().filter((f) => !fs.existsSync(f));
   assert.equal(missing.map((f) => path.relative(ROOT, f)), []);

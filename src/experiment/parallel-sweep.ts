@@ -124,6 +124,14 @@ export function sweepRows(labels: ArrayLike<number>, setting: SweepSetting, seed
 }
 
 /** One student run of the sweep. */
+/** A grid point of the temperature sweep: everything of a trial but its seed. */
+export type SweepPoint = Omit<SweepTrial, "seed">;
+
+/** sweepTrial as the sweep runner calls it: a grid point and a seed. */
+export function sweepPointTrial(t: { point: SweepPoint; seed: number }, ctx: TrialContext<SweepShared, SweepContext>): Promise<SweepTrialResult> {
+  return sweepTrial({ ...t.point, seed: t.seed }, ctx);
+}
+
 export async function sweepTrial(trial: SweepTrial, ctx: TrialContext<SweepShared, SweepContext>): Promise<SweepTrialResult> {
   const { setting, seed, temperature } = trial;
   const d = ctx.setup;

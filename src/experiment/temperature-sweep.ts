@@ -9,10 +9,10 @@ import * as tf from "@tensorflow/tfjs";
 import { Dataset, Tensors } from "../data/dataset";
 import { checkAlpha, checkTemperature, softTargetEntropy } from "../distill/temperature";
 import { describeMlp } from "../models/mlp";
-import { Progress } from "./progress";
 import { meanSd, pct, pts, tValue } from "../analysis/format";
-import { TrialDone, runTrials } from "./parallel";
-import { CurvePoint, SweepContext, SweepRow, SweepSetting, SweepShared, SweepTrial, SweepTrialResult, sweepSetup, sweepShared, sweepTrial, variantName } from "./parallel-sweep";
+import type { TrialDone } from "./parallel";
+import { CurvePoint, SweepContext, SweepPoint, SweepRow, SweepSetting, SweepShared, SweepTrialResult, sweepPointTrial, sweepSetup, sweepShared, variantName } from "./parallel-sweep";
+import { SweepTrialSpec, grid, runSweep } from "./sweep";
 import { MlpTrainSpec, TrainedTeacher } from "./runs";
 import { clearAt95, pairedDiffs, pairedT, summarize, tCrit95 } from "../analysis/stats";
 
@@ -53,11 +53,11 @@ export function softTargetEntropies(teacherLogits: tf.Tensor2D, temperatures: nu
 }
 
 /**
- * Trains every (setting, seed, variant) student. The runs are independent and
- * go through runTrials (parallel.ts): across `workers` processes (default
- * DISTILL_WORKERS or the number of cores; 1 = serially in this process), with
- * the same results either way. Rows and curves come in the order settings ×
- * seeds × variants; progress prints one line per finished run.
+ * Trains every (setting, seed, variant) student through the sweep runner
+ * (sweep.ts): across `workers` processes (default DISTILL_WORKERS or the
+ * number of cores; 1 = serially in this process), with the same results
+ * either way. Rows and curves come in the order settings × seeds × variants;
+ * progress prints one line per finished run.
  */
 export async function temperatureSweep(
   data: { train: Dataset; trainT: Tensors; testT: Tensors },
@@ -67,33 +67,29 @@ export async function temperatureSweep(
     /** Processes to run the student runs in; default DISTILL_WORKERS or the number of cores; 1 = serially in this process. */
     workers?: number;
     /** Called once per finished run (in finishing order), after its progress line. */
-    onTrial?: (r: TrialDone<SweepTrial, SweepTrialResult>) => void;
+    onTrial?: (r: TrialDone<SweepTrialSpec<SweepPoint>, SweepTrialResult>) => void;
   } = {},
 ): Promise<TemperatureSweepResult> {
   checkSweepConfig(config);
   const variants: (number | null)[] = [null, ...config.temperatures];
-  const trials: SweepTrial[] = [];
-  for (const setting of config.settings) {
-    for (const seed of config.seeds) {
-      for (const temperature of variants) trials.push({ setting, seed, temperature, student: config.student, alpha: config.alpha });
-    }
-  }
-  const progress = new Progress("sweep", trials.length);
-  const describe = (t: SweepTrial) => `${t.setting.name} · ${variantName(t.temperature)} · seed ${t.seed}`;
-  const results = await runTrials<SweepTrial, SweepTrialResult, SweepShared, SweepContext>({
+  const points: SweepPoint[] = grid({ setting: config.settings, temperature: variants }).map((p) => ({ ...p, student: config.student, alpha: config.alpha }));
+  const swept = await runSweep<SweepPoint, SweepTrialResult, SweepShared, SweepContext>({
+    label: "sweep",
+    points,
+    seeds: config.seeds,
     module: path.join(__dirname, "parallel-sweep.ts"),
-    fn: "sweepTrial",
+    fn: "sweepPointTrial",
     setup: "sweepSetup",
-    local: { fn: sweepTrial, setup: sweepSetup },
-    trials,
+    local: { fn: sweepPointTrial, setup: sweepSetup },
     shared: sweepShared(data, teacher.outputs),
     workers: opts.workers,
-    describe,
-    onResult: (r) => {
-      progress.log(`${r.description}: test accuracy ${pct(r.result.row.testAcc)} (${(r.result.row.ms / 1000).toFixed(1)} s)`, r.done);
-      opts.onTrial?.(r);
-    },
+    describe: (p, seed) => `${p.setting.name} · ${variantName(p.temperature)} · seed ${seed}`,
+    report: (r) => `test accuracy ${pct(r.row.testAcc)}`,
+    onTrial: opts.onTrial,
   });
+  // Settings × seeds × variants, the order the results files have always had.
+  const byKey = new Map(swept.map((x) => [`${x.point.setting.name}\u0000${x.seed}\u0000${x.point.temperature}`, x.result]));
+  const results = config.settings.flatMap((setting) => config.seeds.flatMap((seed) => variants.map((t) => byKey.get(`${setting.name}\u0000${seed}\u0000${t}`)!)));
   const rows: SweepRow[] = results.map((r) => r.row);
   const curves: CurvePoint[] = results.flatMap((r) => r.curve);
   const studentParams = results.length ? results[results.length - 1].params : 0;

@@ -117,3 +117,6 @@ export interface FashionMnistExperiment {
 type StrictOnly<T> = undefined extends null ? unknown : T;
 const _sameType: StrictOnly<FashionMnistExperiment> = null as unknown as z.output<typeof fashionMnistSchema>;
 void _sameType;
+
+/** The kind, for loadExperiment(file, { kinds: fashionMnistKind }). */
+export const fashionMnistKind = { "fashion-mnist": fashionMnistSchema };

@@ -49,3 +49,6 @@ export interface FeatureDistillExperiment extends FeatureSweepConfig {
 type StrictOnly<T> = undefined extends null ? unknown : T;
 const _sameType: StrictOnly<FeatureDistillExperiment> = null as unknown as z.output<typeof featureDistillSchema>;
 void _sameType;
+
+/** The kind, for loadExperiment(file, { kinds: featureDistillKind }). */
+export const featureDistillKind = { "feature-distill": featureDistillSchema };
