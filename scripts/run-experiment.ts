@@ -22,7 +22,7 @@ import * as path from "path";
 import { initBackend } from "../src/backend";
 import { saveExperimentResults } from "../src/experiment/experiment-results";
 import { RUNNERS } from "../src/experiment/runners";
-import { BUDGETS, Budget, isExperimentFile, loadExperiment } from "../src/experiment/schema/experiment-file";
+import { BUDGETS, Budget, isExperimentFile, resolveExperimentGrid } from "../src/experiment/schema/experiment-file";
 import { loadConfigFile } from "../src/experiment/config";
 import { ProgressEvent, runExperiment } from "../src/experiment/experiment";
 import { resultPath } from "../src/experiment/results";
@@ -118,13 +118,20 @@ function readJson(file: string): unknown {
 }
 
 async function runExperimentFile(args: ReturnType<typeof parseArgs>): Promise<void> {
-  const exp = loadExperiment(path.resolve(args.config), { budget: args.budget as Budget | undefined });
+  const file = path.resolve(args.config);
+  const points = resolveExperimentGrid(readJson(file), { file, budget: args.budget as Budget | undefined });
+  if (points.length > 1 && args.out) throw new Error(`--out names one file; ${file} has a grid of ${points.length} points (each goes to <reports>/<name>.<k>.json)`);
   await initBackend();
-  const started = Date.now();
-  console.log(`experiment ${exp.name} (${exp.kind}), budget ${exp.budget}, fingerprint ${exp.fingerprint.slice(0, 12)}`);
-  const { results } = await (RUNNERS as Record<string, (typeof RUNNERS)[keyof typeof RUNNERS]>)[exp.kind](exp, { log: args.quiet ? () => undefined : console.log });
-  const file = saveExperimentResults(exp, results, started, args.out && path.resolve(args.out));
-  console.log(`results: ${file} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  for (const exp of points) {
+    const started = Date.now();
+    const point = exp.gridPoint ? `, grid point ${JSON.stringify(exp.gridPoint)}` : "";
+    console.log(`experiment ${exp.name} (${exp.kind}), budget ${exp.budget}${point}, fingerprint ${exp.fingerprint.slice(0, 12)}`);
+    const runner = (RUNNERS as Record<string, (typeof RUNNERS)[keyof typeof RUNNERS] | undefined>)[exp.kind];
+    if (!runner) throw new Error(`experiment kind "${exp.kind}" has a schema but no runner (src/experiment/runners/index.ts)`);
+    const { results } = await runner(exp, { log: args.quiet ? () => undefined : console.log });
+    const out = saveExperimentResults(exp, results, started, args.out && path.resolve(args.out));
+    console.log(`results: ${out} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  }
 }
 
 void main();

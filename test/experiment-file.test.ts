@@ -12,7 +12,7 @@ import * as assert from "uvu/assert";
 import { initBackend } from "../src/backend";
 import { saveExperimentResults } from "../src/experiment/experiment-results";
 import { runTemperatureSweep } from "../src/experiment/runners/temperature-sweep";
-import { budgetFromEnv, loadExperiment, mergeBudget, resolveExperiment } from "../src/experiment/schema/experiment-file";
+import { budgetFromEnv, loadExperiment, mergeBudget, resolveExperiment, resolveExperimentGrid } from "../src/experiment/schema/experiment-file";
 import type { TemperatureSweepExperiment } from "../src/experiment/schema/temperature-sweep";
 
 let tmp: string;
@@ -59,6 +59,20 @@ test("every bad field at once, with its path under config. and what was expected
   assert.throws(() => resolveExperiment({ ...tiny, experiment: "nope" }, { file: "x.json", budget: "full" }), /experiment: got "nope"/);
   assert.throws(() => resolveExperiment({ ...tiny, budgets: { ci: { seeds: [] } } }, { file: "x.json", budget: "ci" }), /\(budget ci\)[\s\S]*config.seeds: got \[\]/);
   assert.throws(() => loadExperiment("no-such-experiment"), /experiment file not found: no-such-experiment/);
+});
+
+test("a grid sweeps any field by its path: one validated experiment per point, named and with its coordinates", () => {
+  const withGrid = { ...tiny, grid: { alpha: [0.3, 0.7], "teacher.epochs": [1, 2], temperatures: [[2], [4, 8]] } };
+  const points = resolveExperimentGrid<TemperatureSweepExperiment>(withGrid, { file: "g.json", budget: "ci" });
+  assert.is(points.length, 8);
+  assert.equal(points.map((p) => p.name).slice(0, 3), ["tiny-sweep.1", "tiny-sweep.2", "tiny-sweep.3"]);
+  assert.equal(points[3].gridPoint, { alpha: 0.3, "teacher.epochs": 2, temperatures: [4, 8] });
+  assert.equal([points[3].config.alpha, points[3].config.teacher.epochs, points[3].config.temperatures, points[3].config.seeds], [0.3, 2, [4, 8], [0]]);
+  assert.is(new Set(points.map((p) => p.fingerprint)).size, 8, "every point is its own configuration");
+  assert.equal(resolveExperimentGrid(tiny, { file: "t.json", budget: "ci" }).map((p) => p.name), ["tiny-sweep"], "no grid: the experiment itself");
+  assert.throws(() => resolveExperimentGrid({ ...tiny, grid: { alpha: [0.5, 1] } }, { file: "g.json", budget: "full" }), /at grid point 2 \(alpha = 1\)[\s\S]*config.alpha: got 1/);
+  assert.throws(() => resolveExperimentGrid({ ...tiny, grid: { "alpha.x": [1] } }, { file: "g.json", budget: "full" }), /grid: got \["alpha.x"\]; expected paths of fields in config/);
+  assert.throws(() => resolveExperimentGrid({ ...tiny, grid: { alpha: [] } }, { file: "g.json", budget: "full" }), /grid.alpha/);
 });
 
 test("the runner writes the notebook's results file: config, budget, fingerprint, every run", async () => {

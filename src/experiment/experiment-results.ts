@@ -8,7 +8,7 @@ import type { ExperimentFile } from "./schema/experiment-file";
 
 /** Writes the results file (default <reports>/<name>.json) atomically; returns its path. */
 export function saveExperimentResults(exp: ExperimentFile, results: unknown, startedAt: number, file?: string): string {
-  const payload = { experiment: exp.kind, budget: exp.budget, fingerprint: exp.fingerprint, config: exp.config, results, runSeconds: (Date.now() - startedAt) / 1000 };
+  const payload = { experiment: exp.kind, budget: exp.budget, fingerprint: exp.fingerprint, ...(exp.gridPoint ? { gridPoint: exp.gridPoint } : {}), config: exp.config, results, runSeconds: (Date.now() - startedAt) / 1000 };
   if (!file) return saveResults(exp.name, payload);
   writeJsonAtomic(file, { name: exp.name, createdAt: new Date().toISOString(), environment: runInfo(), ...payload });
   return file;

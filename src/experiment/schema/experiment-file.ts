@@ -12,6 +12,12 @@
  * replaced). The merged configuration is validated against the experiment's
  * schema (schema/kinds.ts): every bad or unknown field at once, with its path,
  * value and what was expected.
+ *
+ * An optional "grid" sweeps any field of the configuration by its dotted path,
+ * { "grid": { "alpha": [0.3, 0.7], "teacher.epochs": [10, 30] } }: `npm run
+ * experiment` then runs the experiment once per point (resolveExperimentGrid),
+ * each point validated on its own and written to <name>.<k>.json with its
+ * coordinates. A notebook (loadExperiment) reads the configuration without it.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -20,6 +26,7 @@ import { canonicalJson, sha256 } from "../../core/fingerprint";
 import { projectRoot } from "../../paths";
 import { formatIssues } from "../../core/problems";
 import { ConfigError } from "../config";
+import { gridOver } from "../grid";
 
 /** Schemas by experiment kind. */
 export type ExperimentKinds = Record<string, z.ZodTypeAny>;
@@ -54,8 +61,9 @@ const envelope = z
     description: z.string().optional(),
     config: z.record(z.unknown()),
     budgets: z.object({ ci: z.record(z.unknown()).optional() }).strict("allowed budgets: ci").optional(),
+    grid: z.record(z.array(z.unknown()).min(1)).optional(),
   })
-  .strict("allowed fields: experiment, name, description, config, budgets");
+  .strict("allowed fields: experiment, name, description, config, budgets, grid");
 
 export interface ExperimentFile<C = unknown> {
   /** Absolute path of the file. */
@@ -68,6 +76,8 @@ export interface ExperimentFile<C = unknown> {
   config: C;
   /** sha256 of the canonical configuration and kind (what decides the numbers). */
   fingerprint: string;
+  /** The grid point's coordinates (field path → value), for one point of a "grid". */
+  gridPoint?: Record<string, unknown>;
 }
 
 /** Objects merged field by field; arrays, numbers and strings in `over` replace those in `base`. */
@@ -81,29 +91,53 @@ export function mergeBudget(base: unknown, over: unknown): unknown {
 }
 
 /** Validates a parsed experiment file for a budget; relative paths inside stay relative to `baseDir`. */
-export function resolveExperiment<C = unknown>(raw: unknown, opts: { file: string; budget?: Budget; kinds?: ExperimentKinds }): ExperimentFile<C> {
-  const source = `experiment ${opts.file}`;
+function parseEnvelope(raw: unknown, source: string) {
   const env = envelope.safeParse(raw);
   if (!env.success) throw new ConfigError(formatIssues(env.error.issues, raw), source);
-  const budget = opts.budget ?? budgetFromEnv();
-  const merged = budget === "full" ? env.data.config : mergeBudget(env.data.config, env.data.budgets?.[budget]);
-  const kinds = opts.kinds ?? allKinds(env.data.experiment);
-  const schema = kinds[env.data.experiment];
-  if (!schema) throw new ConfigError([{ path: "experiment", value: JSON.stringify(env.data.experiment), expected: `one of ${Object.keys(kinds).join(", ")}` }], source);
+  return env.data;
+}
+
+function validate<C>(env: z.output<typeof envelope>, merged: unknown, opts: { file: string; budget: Budget; kinds?: ExperimentKinds }, where: string): ExperimentFile<C> {
+  const source = `experiment ${opts.file}${opts.budget === "full" ? "" : ` (budget ${opts.budget})`}${where}`;
+  const kinds = opts.kinds ?? allKinds(env.experiment);
+  const schema = kinds[env.experiment];
+  if (!schema) throw new ConfigError([{ path: "experiment", value: JSON.stringify(env.experiment), expected: `one of ${Object.keys(kinds).join(", ")}` }], `experiment ${opts.file}`);
   const parsed = schema.safeParse(merged);
-  if (!parsed.success) {
-    const problems = formatIssues(parsed.error.issues, merged).map((p) => ({ ...p, path: `config.${p.path}` }));
-    throw new ConfigError(problems, `${source}${budget === "full" ? "" : ` (budget ${budget})`}`);
-  }
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, merged).map((p) => ({ ...p, path: `config.${p.path}` })), source);
   return {
     file: opts.file,
-    kind: env.data.experiment,
-    name: env.data.name,
-    description: env.data.description,
-    budget,
+    kind: env.experiment,
+    name: env.name,
+    description: env.description,
+    budget: opts.budget,
     config: parsed.data as C,
-    fingerprint: sha256(canonicalJson({ kind: env.data.experiment, config: parsed.data })),
+    fingerprint: sha256(canonicalJson({ kind: env.experiment, config: parsed.data })),
   };
+}
+
+/** Validates a parsed experiment file for a budget (its "grid", if any, is not expanded: see resolveExperimentGrid). */
+export function resolveExperiment<C = unknown>(raw: unknown, opts: { file: string; budget?: Budget; kinds?: ExperimentKinds }): ExperimentFile<C> {
+  const env = parseEnvelope(raw, `experiment ${opts.file}`);
+  const budget = opts.budget ?? budgetFromEnv();
+  return validate<C>(env, budget === "full" ? env.config : mergeBudget(env.config, env.budgets?.[budget]), { ...opts, budget }, "");
+}
+
+/** One validated experiment per point of the file's "grid" (just the experiment without one), named <name>.<k>. */
+export function resolveExperimentGrid<C = unknown>(raw: unknown, opts: { file: string; budget?: Budget; kinds?: ExperimentKinds }): ExperimentFile<C>[] {
+  const env = parseEnvelope(raw, `experiment ${opts.file}`);
+  if (!env.grid) return [resolveExperiment<C>(raw, opts)];
+  const budget = opts.budget ?? budgetFromEnv();
+  const base = budget === "full" ? env.config : mergeBudget(env.config, env.budgets?.[budget]);
+  let points: { coords: Record<string, unknown>; config: unknown }[];
+  try {
+    points = gridOver(base, env.grid);
+  } catch (err) {
+    throw new ConfigError([{ path: "grid", value: JSON.stringify(Object.keys(env.grid)), expected: `paths of fields in config (${(err as Error).message})` }], `experiment ${opts.file}`);
+  }
+  return points.map((p, k) => {
+    const where = ` at grid point ${k + 1} (${Object.entries(p.coords).map(([f, v]) => `${f} = ${JSON.stringify(v)}`).join(", ")})`;
+    return { ...validate<C>(env, p.config, { ...opts, budget }, where), name: `${env.name}.${k + 1}`, gridPoint: p.coords };
+  });
 }
 
 /** Reads and validates experiments/NAME.json (or any path) for a budget (default: budgetFromEnv()). */
