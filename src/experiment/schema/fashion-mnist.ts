@@ -5,6 +5,8 @@
  * results/07-fashion-mnist-distillation.full.json (no field added by defaults).
  */
 import { z } from "zod";
+import type { Weighting } from "../multi-teacher-types";
+import { weighting } from "./multi-teacher-weighting";
 import { fraction, name, named, obj, posInt, positive, probability, seed, seeds } from "./blocks";
 
 const teacherModel = z.discriminatedUnion("kind", [
@@ -19,15 +21,6 @@ const fashionTeacher = obj({
   train: obj({ epochs: posInt, batchSize: posInt, learningRate: positive, seed }),
 });
 
-/** How the teachers' soft targets are weighted (as multi-teacher-types.ts's Weighting). */
-const weighting = z.discriminatedUnion("kind", [
-  obj({ kind: z.literal("hard") }),
-  obj({ kind: z.literal("single"), teacher: z.number().int().min(0) }),
-  obj({ kind: z.literal("uniform") }),
-  obj({ kind: z.literal("val-accuracy"), temperature: positive.optional() }),
-  obj({ kind: z.literal("student-aware"), temperature: positive }),
-  obj({ kind: z.literal("per-sample"), temperature: positive }),
-]);
 
 const optimiser = { batchSize: posInt, learningRate: positive };
 
@@ -77,13 +70,7 @@ export interface FashionTeacherSpec {
   model: { kind: "cnn"; filters: [number, number]; dense: number } | { kind: "mlp"; hidden: number[] };
   train: { epochs: number; batchSize: number; learningRate: number; seed: number };
 }
-export type FashionWeighting =
-  | { kind: "hard" }
-  | { kind: "single"; teacher: number }
-  | { kind: "uniform" }
-  | { kind: "val-accuracy"; temperature?: number }
-  | { kind: "student-aware"; temperature: number }
-  | { kind: "per-sample"; temperature: number };
+export type FashionWeighting = Weighting;
 
 /**
  * The validated configuration. Written out rather than z.output: tslab compiles without strictNullChecks,
