@@ -88,8 +88,9 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   try {
-    if (isExperimentFile(readJson(args.config))) {
-      await runExperimentFile(args);
+    const raw = readJson(args.config);
+    if (isExperimentFile(raw)) {
+      await runExperimentFile(args, raw);
       return;
     }
     const config = loadConfigFile(args.config);
@@ -117,9 +118,9 @@ function readJson(file: string): unknown {
   }
 }
 
-async function runExperimentFile(args: ReturnType<typeof parseArgs>): Promise<void> {
+async function runExperimentFile(args: ReturnType<typeof parseArgs>, raw: unknown): Promise<void> {
   const file = path.resolve(args.config);
-  const points = resolveExperimentGrid(readJson(file), { file, budget: args.budget as Budget | undefined });
+  const points = resolveExperimentGrid(raw, { file, budget: args.budget as Budget | undefined });
   if (points.length > 1 && args.out) throw new Error(`--out names one file; ${file} has a grid of ${points.length} points (each goes to <reports>/<name>.<k>.json)`);
   await initBackend();
   for (const exp of points) {

@@ -14,6 +14,7 @@ import type { TrialDone } from "./parallel";
 import { CurvePoint, SweepContext, SweepPoint, SweepRow, SweepSetting, SweepShared, SweepTrialResult, sweepPointTrial, sweepSetup, sweepShared, variantName } from "./parallel-sweep";
 import { SweepTrialSpec, grid, runSweep } from "./sweep";
 import { MlpTrainSpec, TrainedTeacher } from "./runs";
+import type { SweepTableRow } from "../viz/tables";
 import { clearAt95, pairedDiffs, pairedT, summarize, tCrit95 } from "../analysis/stats";
 
 // The row types live with the trial that produces them (parallel-sweep.ts), so that module need not import this one.
@@ -97,19 +98,9 @@ export async function temperatureSweep(
   return { studentArch: arch, studentParams, rows, curves };
 }
 
-export interface SweepSummaryRow {
-  setting: string;
-  variant: string;
+/** A row of the summary: what sweepTable (viz/tables.ts) shows, plus the variant's temperature. */
+export interface SweepSummaryRow extends SweepTableRow {
   temperature: number | null;
-  seeds: number;
-  meanAcc: number;
-  stdAcc: number;
-  minAcc: number;
-  maxAcc: number;
-  /** Mean accuracy minus the hard-label baseline's mean in the same setting. */
-  gainOverHard: number;
-  /** Mean over seeds of the paired difference (same seed, same rows) to the baseline, divided by its standard deviation. */
-  pairedT: number | null;
 }
 
 /** Mean and spread per (setting, variant), with the paired gain over the hard-label baseline. */

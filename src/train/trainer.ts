@@ -65,7 +65,9 @@ export async function fit(modelLike: ModelLike, data: TrainData, config: TrainCo
   const rng = new Rng(deriveSeed(config.seed, "shuffle"));
   if (start) rng.setState(start.rngState);
   const optimizer = config.optimizer ?? tf.train.adam(config.learningRate);
-  const varList = [...model.variables, ...terms.flatMap((t) => t.variables ?? [])];
+  // Read once: a wrapped LayersModel builds this list on every access.
+  const studentVars = model.variables;
+  const varList = [...studentVars, ...terms.flatMap((t) => t.variables ?? [])];
   const order = Array.from({ length: n }, (_, i) => i);
   const history: EpochRecord[] = start ? [...start.history] : [];
   const partNames = ["loss", ...terms.map((t) => t.name)];
@@ -108,7 +110,7 @@ export async function fit(modelLike: ModelLike, data: TrainData, config: TrainCo
               outputs,
               logits: outputs.logits,
               forward: (x) => model.forward(x, true),
-              variables: model.variables,
+              variables: studentVars,
               model: model.layersModel,
               x: xb,
               xHost,

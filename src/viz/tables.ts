@@ -22,7 +22,9 @@ export interface SweepTableRow {
   stdAcc: number;
   minAcc: number;
   maxAcc: number;
+  /** Mean accuracy minus the hard-label baseline's mean in the same setting. */
   gainOverHard: number;
+  /** Paired t over seeds (same seed, same rows) against the baseline; null for the baseline itself. */
   pairedT: number | null;
 }
 
