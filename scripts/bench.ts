@@ -18,14 +18,12 @@
  *      samples) distilled at T = 4 from cached teacher logits (includes
  *      train()'s per-epoch evaluation on the 500 test samples)
  *
- *   sweep-serial / sweep-parallel
- *      the same temperature sweep (src/experiment/temperature-sweep.ts: 8
- *      student runs 64-16-10 on the digits, 2 seeds × hard labels + T = 1, 4, 8)
- *      run serially in-process (workers = 1) and through runTrials' worker
- *      processes (workers = BENCH_WORKERS, default the number of cores);
- *      msPerStep is the whole sweep; the parallel line carries the speedup and
- *      whether the results were bit-identical. Not run on webgpu (train()
- *      reads synchronously, which webgpu cannot do in Node).
+ *   sweep-serial / sweep-pool / sweep-queue-1 / sweep-queue-2
+ *      one 16-trial temperature sweep serially, through the local pool of
+ *      worker threads and through the BullMQ queue with one and two worker
+ *      processes (scripts/bench-sweep.ts); msPerStep is the whole sweep, each
+ *      line its speedup and whether its results were bit-identical. On the
+ *      wasm configuration only.
  *
  * msPerStep is the median of the timed runs after warm-up (for e: one run =
  * one epoch). gflops counts 2·m·n·k per matmul of a forward pass and 3× that
@@ -36,18 +34,15 @@
  * BENCH_BACKENDS=tensorflow,wasm,wasm-nofast,cpu,webgpu to pick configurations
  * (webgpu is not in the default list: DISTILL_WEBGPU_BACKEND picks Dawn's
  * backend); BENCH_CASES=a,b,c,d,e,sweep to pick cases (default all);
- * BENCH_WORKERS for the parallel sweep.
+ * BENCH_WORKERS for the pool sweep, BENCH_SWEEP_SEEDS (default 4) for its size.
  */
 import { spawn } from "child_process";
-import * as os from "os";
 import * as tf from "@tensorflow/tfjs";
 import { BackendName, initBackend } from "../src/backend";
 import { loadDigits } from "../src/data/digits";
 import { crossEntropy, distillationLoss } from "../src/distill/losses";
 import { cacheTeacherOutputs } from "../src/distill/teachers";
-import { cpuMs, defaultWorkers } from "../src/experiment/parallel";
-import { trainTeacher } from "../src/experiment/runs";
-import { TemperatureSweepConfig, TemperatureSweepResult, temperatureSweep } from "../src/experiment/temperature-sweep";
+import { sweepCases } from "./bench-sweep";
 import { buildMlp } from "../src/models/mlp";
 import { train } from "../src/train/trainer";
 import { wasmKernelsInfo } from "../src/wasm-kernels";
@@ -328,66 +323,11 @@ async function runChild(): Promise<void> {
     }
   });
 
-  // sweep-serial / sweep-parallel: the same 8-run temperature sweep, in-process and across worker processes
+  // sweep-serial / -pool / -queue-1 / -queue-2 (scripts/bench-sweep.ts): on the default configuration only
   if (CASES.has("sweep")) {
-    if (tf.getBackend() === "webgpu") {
-      for (const c of ["sweep-serial", "sweep-parallel"]) process.stdout.write(JSON.stringify({ case: c, ...common, skipped: "train() reads synchronously (dataSync), which webgpu cannot do in Node" }) + "\n");
+    if (label !== "wasm") {
+      for (const c of ["sweep-serial", "sweep-pool", "sweep-queue-1", "sweep-queue-2"]) process.stdout.write(JSON.stringify({ case: c, ...common, skipped: "the sweep cases run on the wasm configuration only" }) + "\n");
     } else await runCase(["sweep"], "sweep", () => sweepCases(emit));
-  }
-}
-
-/** The student runs of the sweep cases: 4 variants × BENCH_SWEEP_SEEDS seeds (default 2, i.e. 8 runs). */
-const SWEEP_SEEDS = Number(process.env.BENCH_SWEEP_SEEDS ?? 2);
-const SWEEP: TemperatureSweepConfig = {
-  student: { hidden: [16], batchSize: 64, learningRate: 1e-3 },
-  temperatures: [1, 4, 8],
-  alpha: 0.5,
-  seeds: Array.from({ length: SWEEP_SEEDS }, (_, i) => i),
-  settings: [{ name: "all rows", trainFraction: 1, epochs: QUICK ? 40 : 100 }],
-};
-
-async function sweepCases(emit: (c: string, t: Timing, flops: number | null, extra?: Record<string, unknown>) => void): Promise<void> {
-  const digits = loadDigits({ seed: 0 });
-  const data = { train: digits.train, test: digits.test, trainT: digits.train.toTensors(), testT: digits.test.toTensors() };
-  const teacher = await trainTeacher(data, { hidden: [128], epochs: 5, batchSize: 64, learningRate: 1e-3 }, 0);
-  const workers = Number(process.env.BENCH_WORKERS ?? defaultWorkers());
-  const trials = SWEEP.settings.length * SWEEP.seeds.length * (SWEEP.temperatures.length + 1);
-  /** Wall time, and CPU time of the busiest process (its start-up included): the wall time on an otherwise idle machine. */
-  const quiet = async (w: number): Promise<{ ms: number; cpuMs: number; result: TemperatureSweepResult }> => {
-    const log = console.log;
-    console.log = () => {}; // the sweep's per-run progress lines would mix with the JSON on stdout
-    const perWorker = new Map<number, number>();
-    try {
-      const c0 = cpuMs();
-      const t0 = performance.now();
-      const result = await temperatureSweep(data, teacher, SWEEP, { workers: w, onTrial: (r) => perWorker.set(r.worker, r.processCpuMs) });
-      const ms = performance.now() - t0;
-      perWorker.set(0, cpuMs() - c0); // this process (worker 0): only what it used during the sweep
-      return { ms, cpuMs: Math.max(...perWorker.values()), result };
-    } finally {
-      console.log = log;
-    }
-  };
-  const serial = await quiet(1);
-  const parallel = await quiet(workers);
-  const strip = (r: TemperatureSweepResult) => JSON.stringify({ ...r, rows: r.rows.map((row) => ({ ...row, ms: 0 })) });
-  const identical = strip(serial.result) === strip(parallel.result);
-  const extra = { unit: "sweep", trials, epochs: SWEEP.settings[0].epochs, student: "64-16-10", loadAvg1m: Number(os.loadavg()[0].toFixed(2)), cores: os.availableParallelism() };
-  const r2 = (x: number) => Number(x.toFixed(2));
-  emit("sweep-serial", { msPerStep: serial.ms, steps: 1, warmup: 0 }, null, { ...extra, workers: 1, cpuMs: Math.round(serial.cpuMs) });
-  emit("sweep-parallel", { msPerStep: parallel.ms, steps: 1, warmup: 0 }, null, {
-    ...extra,
-    workers,
-    speedup: r2(serial.ms / parallel.ms),
-    // serial CPU time over the busiest worker's CPU time (start-up included): the speedup on an idle machine
-    cpuSpeedup: r2(serial.cpuMs / parallel.cpuMs),
-    busiestWorkerCpuMs: Math.round(parallel.cpuMs),
-    identical,
-  });
-  teacher.dispose();
-  for (const d of [data.trainT, data.testT]) {
-    d.x.dispose();
-    d.y.dispose();
   }
 }
 

@@ -1,7 +1,12 @@
 /**
  * Runs an experiment from a JSON file:
  *
- *   npm run experiment -- experiments/01-temperature-sweep.json [--budget ci|full] [--out results.json]
+ *   npm run experiment -- experiments/01-temperature-sweep.json [--budget ci|full] [--out results.json] [--queue redis://HOST:PORT]
+ *
+ * With --queue (or DISTILL_QUEUE) the experiment's trials go to a BullMQ queue
+ * on that Redis, served by `npm run worker -- --queue …` on any machine at the
+ * same commit; the coordinator (this command) waits, shows progress and
+ * writes the same results file.
  *
  * An experiment file ({ "experiment": KIND, "name", "config", "budgets" }, see
  * src/experiment/schema/) runs the same code as its notebook and writes the same
@@ -25,11 +30,12 @@ import { RUNNERS } from "../src/experiment/runners";
 import { BUDGETS, Budget, isExperimentFile, resolveExperimentGrid } from "../src/experiment/schema/experiment-file";
 import { loadConfigFile } from "../src/experiment/config";
 import { ProgressEvent, runExperiment } from "../src/experiment/experiment";
+import { parseRedisUrl } from "../src/experiment/queue/redis-url";
 import { resultPath } from "../src/experiment/results";
 
-const USAGE = "usage: npm run experiment -- <file.json> [--budget ci|full] [--out results.json] [--checkpoint-dir DIR] [--checkpoint-every N] [--export-dir DIR] [--quiet]";
+const USAGE = "usage: npm run experiment -- <file.json> [--budget ci|full] [--out results.json] [--queue redis://HOST:PORT] [--checkpoint-dir DIR] [--checkpoint-every N] [--export-dir DIR] [--quiet]";
 
-function parseArgs(argv: string[]): { config: string; out?: string; budget?: string; checkpointDir?: string; checkpointEvery?: number; exportDir?: string; quiet: boolean } {
+function parseArgs(argv: string[]): { config: string; out?: string; budget?: string; queue?: string; checkpointDir?: string; checkpointEvery?: number; exportDir?: string; quiet: boolean } {
   const flags: Record<string, string> = {};
   const positional: string[] = [];
   let quiet = false;
@@ -41,7 +47,7 @@ function parseArgs(argv: string[]): { config: string; out?: string; budget?: str
       process.exit(0);
     } else if (a.startsWith("--")) {
       const [k, inline] = a.slice(2).split("=", 2);
-      if (!["out", "budget", "checkpoint-dir", "checkpoint-every", "export-dir"].includes(k)) throw new Error(`unknown option --${k}`);
+      if (!["out", "budget", "queue", "checkpoint-dir", "checkpoint-every", "export-dir"].includes(k)) throw new Error(`unknown option --${k}`);
       const v = inline ?? argv[++i];
       if (v === undefined) throw new Error(`--${k} needs a value`);
       flags[k] = v;
@@ -54,7 +60,8 @@ function parseArgs(argv: string[]): { config: string; out?: string; budget?: str
     if (!Number.isInteger(every) || every <= 0) throw new Error(`--checkpoint-every must be a positive integer; got "${flags["checkpoint-every"]}"`);
   }
   if (flags.budget !== undefined && !BUDGETS.includes(flags.budget as Budget)) throw new Error(`--budget must be one of ${BUDGETS.join(", ")}; got "${flags.budget}"`);
-  return { config: positional[0], out: flags.out, budget: flags.budget, checkpointDir: flags["checkpoint-dir"], checkpointEvery: every, exportDir: flags["export-dir"], quiet };
+  if (flags.queue !== undefined) parseRedisUrl(flags.queue, "--queue");
+  return { config: positional[0], out: flags.out, budget: flags.budget, queue: flags.queue, checkpointDir: flags["checkpoint-dir"], checkpointEvery: every, exportDir: flags["export-dir"], quiet };
 }
 
 function describe(e: ProgressEvent): string {
@@ -89,6 +96,10 @@ async function main(): Promise<void> {
   }
   try {
     const raw = readJson(args.config);
+    if (args.queue !== undefined) {
+      if (!isExperimentFile(raw)) throw new Error(`--queue runs the trials of an experiment file (one with an "experiment" field); ${args.config} is a single-run configuration`);
+      process.env.DISTILL_QUEUE = args.queue; // runTrials sends every trial of the experiment there
+    }
     if (isExperimentFile(raw)) {
       await runExperimentFile(args, raw);
       return;

@@ -1,10 +1,10 @@
-import * as fs from "fs";
 import * as path from "path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { initBackend } from "../src/backend";
 import { loadDigits } from "../src/data/digits";
 import { TrialError, defaultWorkers, runTrials } from "../src/experiment/parallel";
+import type { FaultyTrial } from "./fixtures/faulty-trials";
 import { SweepShared, SweepTrial, sweepShared } from "../src/experiment/parallel-sweep";
 import { TrainedTeacher, trainTeacher } from "../src/experiment/runs";
 import { TemperatureSweepConfig, TemperatureSweepResult, temperatureSweep } from "../src/experiment/temperature-sweep";
@@ -26,33 +26,6 @@ const config: TemperatureSweepConfig = {
   ],
 };
 
-/**
- * Pids of this process's live runTrials workers (Linux /proc); null where /proc
- * is missing. (Other children, e.g. the esbuild service tsx starts on a cold
- * cache, are not ours to count.)
- */
-function childPids(): number[] | null {
-  if (!fs.existsSync("/proc/self/stat")) return null;
-  const out: number[] = [];
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[1]) !== process.pid || fields[0] === "Z") continue;
-      if (fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("parallel-worker")) out.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return out;
-}
-
-function assertNoChildren(when: string): void {
-  const pids = childPids();
-  if (pids !== null) assert.equal(pids, [], `no child processes left ${when}`);
-}
-
 /** The sweep result without the wall times, which are the only thing allowed to differ. */
 const comparable = (r: TemperatureSweepResult) => ({ ...r, rows: r.rows.map((row) => ({ ...row, ms: 0 })) });
 
@@ -72,7 +45,7 @@ test.after(() => {
   }
 });
 
-test("parallel sweep (2 worker processes) equals the serial in-process sweep exactly", async () => {
+test("parallel sweep (2 worker threads) equals the serial in-process sweep exactly", async () => {
   const lines: string[] = [];
   const log = console.log;
   console.log = (...a: unknown[]) => void lines.push(a.join(" "));
@@ -92,12 +65,11 @@ test("parallel sweep (2 worker processes) equals the serial in-process sweep exa
   const progress = lines.filter((l) => l.startsWith("[sweep"));
   assert.is(progress.length, 2 * trials, "one progress line per finished trial and run");
   assert.ok(progress.some((l) => l.includes(`${trials}/${trials}`)));
-  assertNoChildren("after a parallel sweep");
 });
 
 const trialsWithBadOne = (): SweepTrial[] =>
   [0, 1, 2, 3].map((seed) => ({
-    setting: { name: "all rows", trainFraction: 1, epochs: seed === 0 ? 300 : 1 },
+    setting: { name: "all rows", trainFraction: 1, epochs: seed === 0 ? 20 : 1 },
     seed,
     temperature: 4,
     student: { hidden: [8], batchSize: 64, learningRate: seed === 2 ? -1 : 1e-2 },
@@ -129,13 +101,67 @@ for (const workers of [2, 1]) {
     assert.match(e.message, "trial 3/4 (seed 2, lr -1) failed");
     assert.match(e.message, "learningRate must be > 0; got -1");
     assert.match(e.workerStack ?? "", "checkTrainConfig", "the stack from where the trial ran");
-    assert.match(e.message, /failed in worker \d \(pid \d+/);
+    assert.match(e.message, workers > 1 ? /failed in worker thread \d+:/ : /failed in this process \(pid \d+\)/);
     assert.match(e.message, "--- worker stack ---\nError: learningRate must be > 0");
-    if (workers > 1) assert.ok(done.length < 4, `the run stopped at the failure (finished: ${done})`);
-    else assert.equal(done, [0, 1]);
-    assertNoChildren("after a failed parallel run");
+    assert.equal([...done].sort(), [0, 1, 3], "the other trials went on");
+    assert.equal(e.failures.map((f) => f.index), [2]);
   });
 }
+
+test("stopOnFailure: no trial is handed out after the first failure", async () => {
+  const done: number[] = [];
+  const err = await runTrials<SweepTrial, unknown, SweepShared>({
+    module: SWEEP_MODULE,
+    fn: "sweepTrial",
+    setup: "sweepSetup",
+    trials: [...trialsWithBadOne(), ...trialsWithBadOne()],
+    shared,
+    workers: 1,
+    stopOnFailure: true,
+    onResult: (r) => done.push(r.index),
+  }).then(() => null, (e) => e);
+  assert.instance(err, TrialError);
+  assert.equal(done, [0, 1]);
+});
+
+const FAULTY = path.resolve(__dirname, "fixtures/faulty-trials.ts");
+
+test("a thread that dies (process.exit, heap out of memory) or misses its deadline fails only its trial; the others go on", async () => {
+  const saved = process.env.DISTILL_WORKER_HEAP_MB;
+  process.env.DISTILL_WORKER_HEAP_MB = "64";
+  const kinds: FaultyTrial["kind"][] = ["ok", "exit", "ok", "oom", "ok", "hang", "throw", "ok"];
+  const done: number[] = [];
+  let err: unknown;
+  try {
+    await runTrials<FaultyTrial, { value: number }>({
+      module: FAULTY,
+      fn: "faulty",
+      trials: kinds.map((kind, value) => ({ kind, value })),
+      workers: 2,
+      deadlineMs: 3000,
+      describe: (t) => `${t.kind} #${t.value}`,
+      onResult: (r) => {
+        assert.is(r.result.value, r.index * 2);
+        done.push(r.index);
+      },
+    });
+  } catch (e) {
+    err = e;
+  } finally {
+    if (saved === undefined) delete process.env.DISTILL_WORKER_HEAP_MB;
+    else process.env.DISTILL_WORKER_HEAP_MB = saved;
+  }
+  assert.equal([...done].sort(), [0, 2, 4, 7], "every good trial finished");
+  assert.instance(err, TrialError);
+  const e = err as TrialError;
+  assert.equal(e.failures.map((f) => f.index), [1, 3, 5, 6]);
+  const by = (i: number) => e.failures.find((f) => f.index === i)!.message;
+  assert.match(by(1), "trial 2/8 (exit #1) failed in a worker thread: its worker thread died (worker exited with code: 3)");
+  assert.match(by(3), /trial 4\/8 \(oom #3\) failed in a worker thread: its worker thread died \(.*memory/);
+  assert.match(by(5), "trial 6/8 (hang #5) failed in a worker thread: it ran past its deadline of 3.0 s; its thread was stopped");
+  assert.match(by(6), /trial 7\/8 \(throw #6\) failed in worker thread \d+: trial 6 threw on purpose/);
+  assert.match(e.message, "(4 of 8 trials failed: #1, #3, #5, #6; the others finished)");
+});
 
 test("a missing export or module fails clearly, before any trial", async () => {
   const base = { trials: [{}, {}], shared: {}, workers: 2 };
@@ -151,15 +177,13 @@ test("a missing export or module fails clearly, before any trial", async () => {
   } catch (e) {
     assert.match((e as Error).message, "absolute path");
   }
-  assertNoChildren("after failed setups");
 });
 
-test("a large shared payload (64 MB) reaches the workers although this process is busy in trials", async () => {
-  // Busy trials never turn this process's event loop, as training does not: the
-  // payload must be through before this process starts on trials of its own.
+test("a large shared payload (64 MB) reaches every thread once, through shared memory", async () => {
   const x = new Float32Array(16 * 1024 * 1024);
   x[x.length - 1] = 7;
-  const results = await runTrials<{ ms: number }, { worker: number; rows: number; last: number }, { x: Float32Array }>({
+  const t0 = performance.now();
+  const results = await runTrials<{ ms: number }, { worker: number; rows: number; last: number; sharedMemory: boolean }, { x: Float32Array }>({
     module: path.resolve(__dirname, "fixtures/busy-trials.ts"),
     fn: "busy",
     setup: "setup",
@@ -167,10 +191,12 @@ test("a large shared payload (64 MB) reaches the workers although this process i
     shared: { x },
     workers: 2,
   });
+  const ms = performance.now() - t0;
   assert.ok(results.every((r) => r.rows === x.length && r.last === 7), "every trial saw the whole payload");
-  const byWorker = [0, 1].map((w) => results.filter((r) => r.worker === w).length);
-  assert.ok(byWorker[1] >= 2, `worker 1 ran ${byWorker[1]} of 6 trials, this process ${byWorker[0]}`);
-  assertNoChildren("after the large-payload run");
+  assert.ok(results.every((r) => r.sharedMemory), "the threads read it from shared memory");
+  const threads = new Set(results.map((r) => r.worker));
+  assert.is(threads.size, 2, `both threads ran trials (${[...threads]})`);
+  assert.ok(ms < 6 * 400, `the 6 busy trials of 0.4 s ran in parallel (${ms.toFixed(0)} ms in all)`);
 });
 
 test("worker count: DISTILL_WORKERS overrides the number of cores; bad values are refused", () => {

@@ -31,7 +31,7 @@ test("gridOver sets fields by dotted path on copies; the base is untouched", () 
   assert.throws(() => setPath(base, "loss.temperature.x", 1), /"loss.temperature" is not an object/);
 });
 
-test("runSweep: results in grid order, the same serially and across processes", async () => {
+test("runSweep: results in grid order, the same serially and across worker threads", async () => {
   const points = grid({ a: [1, 2, 3], b: ["x", "yy"] });
   const run = (workers: number) =>
     runSweep({
@@ -51,7 +51,8 @@ test("runSweep: results in grid order, the same serially and across processes", 
   assert.equal(serial.map((r) => r.result.value), parallel.map((r) => r.result.value));
   assert.equal(serial.slice(0, 3).map((r) => [r.point.a, r.point.b, r.seed]), [[1, "x", 0], [1, "x", 7], [1, "yy", 0]]);
   assert.is(serial[1].result.value, 100 + 7 + 1000 + 1);
-  assert.ok(new Set(parallel.map((r) => r.result.pid)).size === 2, "both processes ran trials");
+  assert.ok(new Set(parallel.map((r) => r.result.worker)).size === 2, "both worker threads ran trials");
+  assert.ok(parallel.every((r) => r.result.worker > 0) && serial.every((r) => r.result.worker === 0), "threads when parallel, this thread when serial");
 });
 
 test("runSweep: no seeds or no points is an error naming the sweep", async () => {

@@ -1,4 +1,4 @@
-/** The types, errors and helpers shared by runTrials' in-process and forked paths and the worker script. */
+/** The types, errors and helpers shared by runTrials' in-process, thread and queue paths. */
 import * as fs from "fs";
 import { createRequire } from "module";
 import * as path from "path";
@@ -11,7 +11,7 @@ export interface TrialContext<S = unknown, C = unknown> {
   setup: C;
   /** Index of the trial in `trials`. */
   index: number;
-  /** 0 in-process, 1..n in the workers. */
+  /** 0 in this process, else the id of the worker thread. */
   worker: number;
 }
 
@@ -26,13 +26,10 @@ export interface TrialDone<T, R> {
   /** Trials finished so far, this one included. */
   done: number;
   total: number;
+  /** 0 in this process; a worker thread's id; on the queue, the number of the queue worker (1, 2, … in the order they first answered). */
   worker: number;
-  /** Wall time of the trial in its process. */
+  /** Wall time of the trial where it ran. */
   ms: number;
-  /** CPU time (user + system) of the trial in its process. */
-  cpuMs: number;
-  /** CPU time its process has used so far, start-up included (the whole process in-process too). */
-  processCpuMs: number;
 }
 
 export interface RunTrialsOptions<T, R, S, C> {
@@ -42,8 +39,18 @@ export interface RunTrialsOptions<T, R, S, C> {
   setup?: string;
   trials: T[];
   shared?: S;
-  /** Number of processes; 1 = in this process, no fork. Default: DISTILL_WORKERS or the number of cores. */
+  /** Number of worker threads; 1 = in this process, no threads. Default: DISTILL_WORKERS or the number of cores. */
   workers?: number;
+  /**
+   * A Redis URL (redis://HOST:PORT, rediss://…): the trials go to a BullMQ
+   * queue that `npm run worker` processes serve, on any machine. Default:
+   * DISTILL_QUEUE; false runs locally whatever the environment says.
+   */
+  queue?: string | false;
+  /** A trial still running after this many ms fails (its thread is stopped); the others go on. */
+  deadlineMs?: number;
+  /** Stop handing out trials after the first failure (default: run every trial, then report all failures). */
+  stopOnFailure?: boolean;
   /** One line naming a trial, for progress and errors. Default: its JSON. */
   describe?: (trial: T, index: number) => string;
   /** Called once per finished trial, in finishing order. */
@@ -56,19 +63,43 @@ export interface RunTrialsOptions<T, R, S, C> {
   local?: { fn: TrialFn<T, R, S, C>; setup?: SetupFn<S, C> };
 }
 
-/** A trial threw (or its worker died). */
+/** One failed trial: where it ran, what it said. */
+export interface TrialFailure {
+  index: number;
+  description: string;
+  message: string;
+  stack?: string;
+  worker: number | null;
+}
+
+/**
+ * A trial threw, its worker died or it missed its deadline (index -1:
+ * the workers' setup failed). The message is the first failure's; `failures`
+ * lists every failed trial in trial order.
+ */
 export class TrialError extends Error {
+  readonly failures: TrialFailure[];
   constructor(
     message: string,
     readonly index: number,
     readonly description: string,
     /** The error's stack as seen where the trial ran. */
     readonly workerStack: string | undefined,
-    readonly worker: number,
+    readonly worker: number | null,
+    failures?: TrialFailure[],
   ) {
     super(message);
     this.name = "TrialError";
+    this.failures = failures ?? [{ index, description, message, stack: workerStack, worker }];
   }
+}
+
+/** The error for a run whose trials failed (sorted by index), after the others finished. */
+export function trialsFailed(failures: TrialFailure[], total: number): TrialError {
+  const sorted = [...failures].sort((a, b) => a.index - b.index);
+  const first = sorted[0];
+  const more = sorted.length > 1 ? `\n(${sorted.length} of ${total} trials failed: ${sorted.map((f) => `#${f.index}`).join(", ")}; the others finished)` : "";
+  return new TrialError(first.message + more, first.index, first.description, first.stack, first.worker, sorted);
 }
 
 /** CPU time (user + system) this process has used, in ms. */
@@ -77,9 +108,8 @@ export function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-/** "trial 3/8 (…) failed in worker 1 (pid 123): message", then the stack from where it ran. */
-export function failureMessage(what: string, worker: number, message: string, stack: string | undefined, pid = process.pid): string {
-  const where = `worker ${worker} (pid ${pid}${worker === 0 ? ", this process" : ""})`;
+/** "trial 3/8 (…) failed in worker thread 4: message", then the stack from where it ran. */
+export function failureMessage(what: string, where: string, message: string, stack: string | undefined): string {
   return `${what} failed in ${where}: ${message}${stack ? `\n--- worker stack ---\n${stack}` : ""}`;
 }
 
@@ -122,16 +152,3 @@ export function disposeContext(context: unknown): void {
   const d = (context as { dispose?: unknown } | undefined)?.dispose;
   if (typeof d === "function") d.call(context);
 }
-
-/** Messages parent → worker. */
-export type ToWorker =
-  | { type: "init"; module: string; fn: string; setup?: string; shared: unknown; backend?: string; worker: number }
-  | { type: "trial"; index: number; trial: unknown };
-
-/** Messages worker → parent. */
-export type FromWorker =
-  | { type: "ready" }
-  | { type: "init-error"; message: string; stack?: string }
-  | { type: "result"; index: number; result: unknown; ms: number; cpuMs: number; processCpuMs: number }
-  | { type: "error"; index: number; message: string; stack?: string };
-

@@ -1,46 +1,42 @@
 /**
  * Runs independent trials (e.g. the student runs of a sweep) across the
- * machine's cores. The wasm and cpu backends use one thread per process in
- * Node, so parallelism comes from child processes: each worker is a Node
- * process started with tsx's loader (works from `npx tsx`, uvu and the tslab
- * Jupyter kernel alike), initialises the same tfjs backend as the caller, loads
- * the trial module, runs its `setup` once on the shared data and then one trial
- * at a time, as the caller hands them out.
+ * machine's cores, or across machines through a queue. The wasm and cpu
+ * backends use one thread per process in Node, so parallelism comes from
+ * worker threads (piscina): each thread initialises the caller's tfjs
+ * backend, loads the trial module with tsx's loader (works from `npx tsx`,
+ * uvu and the tslab kernel alike), runs its `setup` once on the shared data
+ * and then one trial at a time.
  *
  *   const results = await runTrials({
  *     module: path.join(__dirname, "my-trials.ts"),  // absolute path of a .ts/.js module
  *     fn: "runOne",            // export: (trial, ctx) => result (plain data), may be async
- *     setup: "prepare",        // optional export: (shared) => context, once per worker
+ *     setup: "prepare",        // optional export: (shared) => context, once per thread
  *     trials: [{ seed: 0 }, { seed: 1 }],   // plain data, structured-clonable
- *     shared: { x: new Float32Array(...) }, // sent once to each worker
+ *     shared: { x: new Float32Array(...) }, // typed arrays go into shared memory, once
  *     onResult: (r) => console.log(`${r.done}/${r.total} ${r.description}`),
  *   });
  *
- * Results come back in trial order whatever the finishing order. A trial that
- * throws rejects with a TrialError naming the trial, with the worker's message
- * and stack; the other workers are stopped and every child has exited before
- * the promise settles (a trial running in this process cannot be interrupted:
- * the error comes when it ends). workers = 1 runs every trial in this process,
- * serially, without forking: that is the reference a parallel run reproduces
- * exactly (same backend, same data, same seeds → bit-identical numbers).
+ * Results come back in trial order whatever the finishing order, identical
+ * to a serial run (same backend, same data, same seeds → bit-identical
+ * numbers). A trial that throws, whose thread dies (process.exit, heap out
+ * of memory) or that runs past `deadlineMs` fails alone: the other trials go
+ * on, then runTrials rejects with a TrialError naming the first failed trial
+ * and listing all (`failures`). workers = 1 runs every trial in this process,
+ * serially: the reference the other paths reproduce.
  *
- * Workers: `workers` option, else DISTILL_WORKERS, else os.availableParallelism();
- * never more than the number of trials. The calling process is one of them
- * (worker 0): with n workers it forks n − 1 processes, waits until each has
- * received the shared data and run its setup, then runs trials itself. It
- * must wait: while it trains, its event loop turns only between trials, and a
- * large `shared` payload goes down a worker's pipe about 64 KiB per turn (the
- * 55,000 Fashion-MNIST rows never arrived, and the "parallel" sweep ran
- * serially). Each forked worker is sent its next trial ahead, so it rarely
- * waits while this process is busy in a trial of its own.
+ * Workers: `workers` option, else DISTILL_WORKERS, else the number of cores;
+ * never more than the number of trials. With `queue` (or DISTILL_QUEUE) set
+ * to a Redis URL the trials go to the BullMQ queue served by `npm run worker`
+ * processes instead (queue/coordinator.ts).
  */
 import * as os from "os";
 import * as path from "path";
 import { currentBackend } from "../backend";
-import { RunTrialsOptions, TrialError, cpuMs, disposeContext, errorParts, failureMessage, localFunctions } from "./parallel-common";
-import { runForked } from "./parallel-fork";
+import { RunTrialsOptions, TrialFailure, disposeContext, errorParts, failureMessage, localFunctions, trialsFailed } from "./parallel-common";
+import { runInThreads } from "./pool/run-threads";
+import { runOnQueue } from "./queue/coordinator";
 
-export type { FromWorker, RunTrialsOptions, SetupFn, ToWorker, TrialContext, TrialDone, TrialFn } from "./parallel-common";
+export type { RunTrialsOptions, SetupFn, TrialContext, TrialDone, TrialFailure, TrialFn } from "./parallel-common";
 export { TrialError, cpuMs, disposeContext, loadModule } from "./parallel-common";
 
 /**
@@ -78,8 +74,10 @@ export async function runTrials<T, R, S = unknown, C = unknown>(opts: RunTrialsO
   const requested = opts.workers ?? defaultWorkers();
   if (!Number.isInteger(requested) || requested < 1) throw new Error(`runTrials: workers must be a positive integer; got ${requested}`);
   if (total === 0) return [];
+  const queue = opts.queue === false ? "" : (opts.queue ?? process.env.DISTILL_QUEUE ?? "").trim();
+  if (queue) return runOnQueue(opts, describe, queue);
   const workers = Math.min(requested, total);
-  return workers === 1 ? runInProcess(opts, describe) : runForked(opts, describe, workers);
+  return workers === 1 ? runInProcess(opts, describe) : runInThreads(opts, describe, workers);
 }
 
 // ---------------------------------------------------------------- in-process
@@ -88,25 +86,28 @@ async function runInProcess<T, R, S, C>(opts: RunTrialsOptions<T, R, S, C>, desc
   const { fn, setup } = localFunctions(opts);
   const shared = opts.shared as S;
   const context = setup ? await setup(shared) : (undefined as C);
-  const results: R[] = new Array(opts.trials.length);
+  const total = opts.trials.length;
+  const results: R[] = new Array(total);
+  const failures: TrialFailure[] = [];
+  let done = 0;
   try {
-    for (let index = 0; index < opts.trials.length; index++) {
+    for (let index = 0; index < total && !(opts.stopOnFailure && failures.length); index++) {
       const trial = opts.trials[index];
+      const description = describe(trial, index);
       const t0 = performance.now();
-      const c0 = cpuMs();
       try {
         results[index] = await fn(trial, { shared, setup: context, index, worker: 0 });
       } catch (err) {
         const { message, stack } = errorParts(err);
-        const description = describe(trial, index);
-        throw new TrialError(failureMessage(`trial ${index + 1}/${opts.trials.length} (${description})`, 0, message, stack), index, description, stack, 0);
+        failures.push({ index, description, message: failureMessage(`trial ${index + 1}/${total} (${description})`, `this process (pid ${process.pid})`, message, stack), stack, worker: 0 });
+        continue;
       }
-      const c1 = cpuMs();
-      opts.onResult?.({ index, trial, result: results[index], description: describe(trial, index), done: index + 1, total: opts.trials.length, worker: 0, ms: performance.now() - t0, cpuMs: c1 - c0, processCpuMs: c1 });
+      done++;
+      opts.onResult?.({ index, trial, result: results[index], description, done, total, worker: 0, ms: performance.now() - t0 });
     }
   } finally {
     disposeContext(context);
   }
+  if (failures.length) throw trialsFailed(failures, total);
   return results;
 }
-
