@@ -30,7 +30,7 @@ export async function runInThreads<T, R, S, C>(opts: RunTrialsOptions<T, R, S, C
       const trial = opts.trials[index];
       const outcome = await pool.run({ index, trial }, opts.deadlineMs);
       const description = describe(trial, index);
-      if (outcome.ok) {
+      if (outcome.phase === "done") {
         results[index] = outcome.result as R;
         done++;
         try {

@@ -26,8 +26,8 @@ export interface ThreadTask {
 }
 
 export type ThreadOutcome =
-  | { ok: true; result: unknown; ms: number; thread: number }
-  | { ok: false; phase: "setup" | "trial"; message: string; stack?: string; thread: number };
+  | { phase: "done"; result: unknown; ms: number; thread: number }
+  | { phase: "setup" | "trial"; message: string; stack?: string; thread: number };
 
 interface Loaded {
   fn: TrialFn;
@@ -52,13 +52,13 @@ export default async function runTask(task: ThreadTask): Promise<ThreadOutcome> 
   try {
     ready = await (loaded ??= load());
   } catch (err) {
-    return { ok: false, phase: "setup", ...errorParts(err), thread: threadId };
+    return { phase: "setup", ...errorParts(err), thread: threadId };
   }
   const t0 = performance.now();
   try {
     const result = await ready.fn(task.trial, { shared: data.shared, setup: ready.context, index: task.index, worker: threadId });
-    return { ok: true, result, ms: performance.now() - t0, thread: threadId };
+    return { phase: "done", result, ms: performance.now() - t0, thread: threadId };
   } catch (err) {
-    return { ok: false, phase: "trial", ...errorParts(err), thread: threadId };
+    return { phase: "trial", ...errorParts(err), thread: threadId };
   }
 }

@@ -17,7 +17,7 @@ import type { ThreadData, ThreadOutcome, ThreadTask } from "./trial-thread";
 
 const THREAD_FILE = path.join(__dirname, "trial-thread.ts");
 
-export type TrialOutcome = ThreadOutcome | { ok: false; phase: "died" | "deadline"; message: string; stack?: undefined; thread: null };
+export type TrialOutcome = ThreadOutcome | { phase: "died" | "deadline"; message: string; stack?: undefined; thread: null };
 
 export interface TrialThreadsOptions extends ThreadData {
   threads: number;
@@ -72,10 +72,10 @@ export class TrialThreads {
       return (await this.pool.run(task, { signal: abort.signal })) as ThreadOutcome;
     } catch (err) {
       if (abort.signal.aborted) {
-        return { ok: false, phase: "deadline", message: `it ran past its deadline of ${((deadlineMs ?? 0) / 1000).toFixed(1)} s; its thread was stopped`, thread: null };
+        return { phase: "deadline", message: `it ran past its deadline of ${((deadlineMs ?? 0) / 1000).toFixed(1)} s; its thread was stopped`, thread: null };
       }
       const message = err instanceof Error ? err.message : String(err);
-      return { ok: false, phase: "died", message: `its worker thread died (${message})`, thread: null };
+      return { phase: "died", message: `its worker thread died (${message})`, thread: null };
     } finally {
       clearTimeout(timer);
     }

@@ -124,7 +124,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     log(`[${name}] start: trial ${d.index + 1}/${d.total} (${d.description}), attempt ${job.attemptsMade + 1}`);
     try {
       const outcome = await entry.threads.run({ index: d.index, trial: decode(trialBytes) }, d.deadlineMs);
-      if (!outcome.ok) {
+      if (outcome.phase !== "done") {
         const err = new Error(`[${name}] ${outcome.phase === "setup" ? "setup failed: " : ""}${outcome.message}`);
         if (outcome.stack) err.stack = outcome.stack;
         throw err;
