@@ -7,13 +7,19 @@
  *   sweep-pool     the local pool of worker threads (workers = BENCH_WORKERS, default the cores)
  *   sweep-queue-1  through the BullMQ queue on a fresh local redis-server, one `npm run worker` (concurrency 1)
  *   sweep-queue-2  the same with two workers
+ *   sweep-side-by-side  the machine's ceiling for any pool: two separate
+ *                  processes, started together, each running half of the
+ *                  trials serially (scripts/bench-sweep-half.ts); speedup =
+ *                  serial time / the slower half's time
  *
  * Each line after the first carries its speedup and whether its results were
  * bit-identical to the serial run's (wall times aside). The queue cases need
  * Debian's redis-server; without it they print {skipped}. The workers start
  * before the clock does (their start-up is not part of a sweep).
  */
+import { spawn } from "child_process";
 import * as os from "os";
+import * as path from "path";
 import { loadDigits } from "../src/data/digits";
 import { defaultWorkers } from "../src/experiment/parallel";
 import { trainTeacher } from "../src/experiment/runs";
@@ -33,10 +39,33 @@ const SWEEP: TemperatureSweepConfig = {
   settings: [{ name: "all rows", trainFraction: 1, epochs: QUICK ? 40 : 100 }],
 };
 
-export async function sweepCases(emit: Emit): Promise<void> {
+export const sweepConfig = (seeds = SWEEP.seeds): TemperatureSweepConfig => ({ ...SWEEP, seeds });
+
+export async function sweepData() {
   const digits = loadDigits({ seed: 0 });
   const data = { train: digits.train, test: digits.test, trainT: digits.train.toTensors(), testT: digits.test.toTensors() };
   const teacher = await trainTeacher(data, { hidden: [128], epochs: 5, batchSize: 64, learningRate: 1e-3 }, 0);
+  return { data, teacher };
+}
+
+/** Two processes at once, each running half of the seeds serially; the slower one's sweep time. */
+async function sideBySide(): Promise<number> {
+  const half = Math.ceil(SWEEP.seeds.length / 2);
+  const parts = [SWEEP.seeds.slice(0, half), SWEEP.seeds.slice(half)];
+  const runs = parts.map(
+    (seeds) =>
+      new Promise<number>((resolve, reject) => {
+        const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "bench-sweep-half.ts"), seeds.join(",")], { env: process.env, stdio: ["ignore", "pipe", "inherit"] });
+        let out = "";
+        child.stdout.on("data", (d) => (out += d));
+        child.once("exit", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop()!).ms) : reject(new Error(`bench-sweep-half exited ${code}`))));
+      }),
+  );
+  return Math.max(...(await Promise.all(runs)));
+}
+
+export async function sweepCases(emit: Emit): Promise<void> {
+  const { data, teacher } = await sweepData();
   const workers = Number(process.env.BENCH_WORKERS ?? defaultWorkers());
   const trials = SWEEP.settings.length * SWEEP.seeds.length * (SWEEP.temperatures.length + 1);
   const timed = async (w: number, queue?: string): Promise<{ ms: number; result: TemperatureSweepResult }> => {
@@ -64,6 +93,8 @@ export async function sweepCases(emit: Emit): Promise<void> {
     emit("sweep-serial", line(serial.ms), null, { ...extra, workers: 1, loadAvg1m: r2(os.loadavg()[0]) });
     const pool = await timed(workers);
     emit("sweep-pool", line(pool.ms), null, { ...extra, workers, speedup: r2(serial.ms / pool.ms), identical: strip(pool.result) === strip(serial.result), loadAvg1m: r2(os.loadavg()[0]) });
+    const side = await sideBySide();
+    emit("sweep-side-by-side", line(side), null, { ...extra, processes: 2, speedup: r2(serial.ms / side), loadAvg1m: r2(os.loadavg()[0]) });
     if (!redisServerPath()) {
       for (const c of ["sweep-queue-1", "sweep-queue-2"]) process.stdout.write(JSON.stringify({ case: c, skipped: "redis-server is not installed (apt-get install -y redis-server)" }) + "\n");
       return;
