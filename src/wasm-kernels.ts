@@ -29,10 +29,15 @@
  *    zeros or wrong values for most strides and paddings. They are replaced by
  *    the same cpu fallback.
  *
+ * 4. Slow kernels. `UnsortedSegmentSum` (the gradient of gather, so of every
+ *    embedding) would come from the cpu backend, whose loop is once per
+ *    segment; a one-pass scatter-add (core/segment-sum.ts) is registered instead.
+ *
  * DISTILL_WASM_FAST=0 skips (1), for before/after comparisons; (2) and (3)
  * are always installed because they are about correctness, not speed.
  */
 import * as tf from "@tensorflow/tfjs";
+import { unsortedSegmentSumKernel } from "./core/segment-sum";
 
 type KernelConfig = tf.KernelConfig;
 type TensorInfo = tf.TensorInfo;
@@ -61,9 +66,11 @@ export const FALLBACK_KERNELS = [
   "DepthwiseConv2dNativeBackpropInput",
   "AvgPoolGrad",
   "AvgPool3DGrad",
-  "UnsortedSegmentSum",
   "Einsum",
 ] as const;
+
+/** Kernels wasm lacks that get a fast implementation of their own (section 4 of the header). */
+export const NATIVE_KERNELS: Record<string, KernelFunc> = { UnsortedSegmentSum: unsortedSegmentSumKernel };
 
 /** Kernels wasm has but computes wrongly (see the header): always served by the cpu backend. */
 export const REPLACED_KERNELS = ["MaxPoolGrad", "MaxPool3DGrad", "Conv3DBackpropInputV2", "Conv3DBackpropFilterV2"] as const;
@@ -91,7 +98,7 @@ function state(): State {
 export interface WasmKernelsInfo {
   /** Kernels wrapped with the explicit-transpose rewrite. */
   patched: string[];
-  /** Kernels wasm lacked, now served by the cpu backend. */
+  /** Kernels wasm lacked, now served by the cpu backend (or by segment-sum.ts). */
   filled: string[];
   /** Kernels wasm computes wrongly, now served by the cpu backend. */
   replaced: string[];
@@ -144,6 +151,11 @@ export function installWasmKernels(opts: { fastMatMul?: boolean } = {}): WasmKer
     const cpuKernel = tf.getKernel(name, "cpu");
     if (!cpuKernel) continue;
     tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: viaCpu(name, cpuKernel.kernelFunc) });
+    s.filled.add(name);
+  }
+  for (const [name, kernelFunc] of Object.entries(NATIVE_KERNELS)) {
+    if (s.filled.has(name) || tf.getKernel(name, "wasm")) continue;
+    tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc });
     s.filled.add(name);
   }
   for (const name of REPLACED_KERNELS) {

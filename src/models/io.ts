@@ -13,6 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import "./seeded-dropout"; // registers SeededDropout for deserialisation
+import "./ngram-bag"; // registers NgramBag likewise
 
 const MODEL_JSON = "model.json";
 const WEIGHTS_BIN = "weights.bin";

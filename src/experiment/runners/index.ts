@@ -15,6 +15,7 @@ import { runDynamicTemperature } from "./dynamic-temperature";
 import { runProgressiveStages } from "./progressive-stages";
 import { runFeatureDistill } from "./feature-distill";
 import { runFashionMnist } from "./fashion-mnist";
+import { runPretrainedTeacher } from "./pretrained-teacher";
 
 type Runner = (exp: ExperimentFile<any>, opts: RunOptions) => Promise<{ results: unknown }>;
 
@@ -26,4 +27,5 @@ export const RUNNERS: Record<ExperimentKind, Runner> = {
   "progressive-stages": runProgressiveStages,
   "feature-distill": runFeatureDistill,
   "fashion-mnist": runFashionMnist,
+  "pretrained-teacher": runPretrainedTeacher,
 };

@@ -11,6 +11,7 @@ import { dynamicTemperatureSchema } from "./dynamic-temperature";
 import { progressiveStagesSchema } from "./progressive-stages";
 import { featureDistillSchema } from "./feature-distill";
 import { fashionMnistSchema } from "./fashion-mnist";
+import { pretrainedTeacherSchema } from "./pretrained-teacher";
 
 export const EXPERIMENT_SCHEMAS = {
   "temperature-sweep": temperatureSweepSchema,
@@ -20,6 +21,7 @@ export const EXPERIMENT_SCHEMAS = {
   "progressive-stages": progressiveStagesSchema,
   "feature-distill": featureDistillSchema,
   "fashion-mnist": fashionMnistSchema,
+  "pretrained-teacher": pretrainedTeacherSchema,
 };
 const _check: Record<string, z.ZodTypeAny> = EXPERIMENT_SCHEMAS;
 void _check;
