@@ -52,8 +52,6 @@ export interface TextTaskData {
   msEncode: number;
 }
 
-/** The floor under a probability before its log (fastText gives exact zeros for languages it prunes). */
-export const PROB_FLOOR = 1e-6;
 
 function mean(xs: ArrayLike<number>): number {
   let s = 0;
@@ -78,7 +76,7 @@ export async function prepareTextTask(c: PretrainedTeacherExperiment, log: (line
   const teacherModel = await LanguageIdTeacher.load(languages);
   const answers = teacherModel.answer(texts);
   const L = languages.length;
-  const teacherLogp = Float32Array.from(answers.probs, (p) => Math.log(Math.max(p, PROB_FLOOR)));
+  const teacherLogp = Float32Array.from(answers.probs, (p) => Math.log(Math.max(p, c.teacher.probFloor)));
   const teacherTop1 = argmaxRows(answers.probs, L);
   const hit = (r: number) => (teacherTop1[r] === y[r] ? 1 : 0);
   const perLanguage = languages.map((language, k) => {

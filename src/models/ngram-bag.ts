@@ -7,6 +7,21 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { NgramHashing, checkHashing, ngramSlots } from "../data/char-ngrams";
+import { embeddingBagMean, hasEmbeddingBag, installEmbeddingBag } from "../core/embedding-bag";
+
+installEmbeddingBag();
+
+/** The bag mean with tfjs ops only (gather, mask, sum): any backend; the reference for the kernels. */
+export function bagMeanOps(x: tf.Tensor, table: tf.Tensor): tf.Tensor2D {
+  return tf.tidy(() => {
+    const ids = tf.cast(x, "int32");
+    const mask = tf.cast(tf.greater(ids, 0), "float32");
+    const vectors = tf.gather(table, ids); // [batch, slots, dim]
+    const summed = tf.sum(tf.mul(vectors, tf.expandDims(mask, 2)), 1);
+    const count = tf.maximum(tf.sum(mask, 1, true), 1);
+    return tf.div(summed, count) as tf.Tensor2D;
+  });
+}
 
 export interface NgramBagArgs {
   /** Hash buckets: the embedding has buckets + 1 rows (row 0 = padding). */
@@ -40,15 +55,10 @@ export class NgramBag extends tf.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      const ids = tf.cast(x, "int32");
-      const mask = tf.cast(tf.greater(ids, 0), "float32");
-      const vectors = tf.gather(this.embeddings.read(), ids); // [batch, slots, dim]
-      const summed = tf.sum(tf.mul(vectors, tf.expandDims(mask, 2)), 1);
-      const count = tf.maximum(tf.sum(mask, 1, true), 1);
-      return tf.div(summed, count);
-    });
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const table = this.embeddings.read();
+    // The one-pass kernels (wasm, cpu) where the backend has them; the ops elsewhere (webgpu).
+    return hasEmbeddingBag() ? tf.tidy(() => embeddingBagMean(tf.cast(x, "float32") as tf.Tensor2D, table as tf.Tensor2D)) : bagMeanOps(x, table);
   }
 
   override computeOutputShape(shape: tf.Shape | tf.Shape[]): tf.Shape {

@@ -24,6 +24,13 @@ export const pretrainedTeacherSchema = obj({
     /** Test rows the trainer reports after every epoch (a fixed stratified sample; the final numbers use the whole test set). */
     monitorRows: posInt.default(500),
   }),
+  teacher: obj({
+    /**
+     * fastText returns only the languages it gives a non-zero probability; the others get this floor before
+     * the log (log p is the student's KD target). At T > 1 the floor is raised to 1/T: keep it tiny.
+     */
+    probFloor: z.number().gt(0).lt(0.01).default(1e-12),
+  }).default({ probFloor: 1e-12 }),
   hashing: obj({
     buckets: z.number().int().min(1).max(1 << 24),
     orders: z.array(z.number().int().min(1).max(8)).min(1),
@@ -60,6 +67,7 @@ export type TargetVariant = { name: string; target: "true-labels" } | { name: st
 /** The validated configuration (written out: tslab compiles without strictNullChecks). */
 export interface PretrainedTeacherExperiment {
   data: { languages: string[]; minLetters: number; testFraction: number; splitSeed: number; monitorRows: number };
+  teacher: { probFloor: number };
   hashing: { buckets: number; orders: number[]; maxChars: number; lowercase: boolean };
   student: { dim: number; hidden: number[] };
   training: { batchSize: number; learningRate: number; epochs: number; minSteps: number };

@@ -1,0 +1,23 @@
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "./src/backend";
+import { buildNgramBag } from "./src/models/ngram-bag";
+import { wasmKernelsInfo } from "./src/wasm-kernels";
+(async () => {
+  await initBackend(); console.log(JSON.stringify(wasmKernelsInfo()));
+  const hashing = { buckets: 16384, orders: [1, 2, 3], maxChars: 160, lowercase: true };
+  const m = buildNgramBag({ hashing, dim: 16, hidden: [], numClasses: 4, seed: 0 });
+  const x = tf.randomUniform([64, 483], 0, 16384, "int32").toFloat();
+  const y = tf.oneHot(tf.randomUniform([64], 0, 4, "int32"), 4);
+  const opt = tf.train.adam(0.01);
+  const time = async (name: string, f: () => any, n = 20) => { for (let i = 0; i < 3; i++) { const r = f(); if (r) await (Array.isArray(r) ? r[0] : r).data?.(); tf.dispose(r); } const t0 = performance.now(); for (let i = 0; i < n; i++) { const r = f(); if (r) await (Array.isArray(r)?r[0]:r).data?.(); tf.dispose(r);} console.log(name, ((performance.now() - t0) / n).toFixed(2), "ms"); };
+  await time("forward", () => m.predict(x) as tf.Tensor);
+  await time("grads", () => tf.tidy(() => { const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, m.apply(x, { training: true }) as tf.Tensor) as tf.Scalar); return [value, ...Object.values(grads)]; }));
+  await time("step", () => tf.tidy(() => { const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, m.apply(x, { training: true }) as tf.Tensor) as tf.Scalar); opt.applyGradients(grads as any); return value; }));
+  const big = tf.randomUniform([500, 483], 0, 16384, "int32").toFloat();
+  await time("eval500", () => m.predict(big, { batchSize: 512 }) as tf.Tensor);
+  const W = tf.randomNormal([16385, 16]); const ids = tf.randomUniform([64 * 483], 0, 16385, "int32"); const v = tf.randomNormal([64 * 483, 16]);
+  await time("segsum", () => tf.unsortedSegmentSum(v, ids, 16385));
+  await time("gather", () => tf.gather(W, ids));
+  const z = tf.randomNormal([16385, 16]);
+  await time("adam-like 10 ops", () => tf.tidy(() => { let a = z; for (let i = 0; i < 10; i++) a = tf.add(a, z); return a; }));
+})();
