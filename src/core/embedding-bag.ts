@@ -22,9 +22,10 @@ interface Buffers {
   makeTensorInfo?(shape: number[], dtype: tf.DataType, values?: tf.backend_util.BackendValues): TensorInfo;
 }
 
+// cpu has makeTensorInfo (and a makeOutput with other arguments); wasm has only makeOutput.
 function output(b: Buffers, shape: number[], values: Float32Array): TensorInfo {
-  if (b.makeOutput) return b.makeOutput(shape, "float32", undefined, values);
-  return b.makeTensorInfo!(shape, "float32", values);
+  if (b.makeTensorInfo) return b.makeTensorInfo(shape, "float32", values);
+  return b.makeOutput!(shape, "float32", undefined, values);
 }
 
 function checkId(id: number, rows: number, row: number): void {

@@ -84,7 +84,7 @@ export async function runPretrainedTeacher(exp: ExperimentFile<PretrainedTeacher
     teacher: { name: "fastText lid.176.ftz (fasttext.wasm.js)", licence: TEACHER_LICENCE, ...d.teacher },
     budgets,
     summary: summary.map((s) => ({ ...s, vsReference: s.vsReference })),
-    reading: readPretrained(summary, { reference: c.reference, teacherAcc: d.teacher.testAcc, exportVariant: c.exportVariant, disagreement }),
+    reading: readPretrained(summary, { reference: c.reference, trueVariant: c.variants.find((v) => v.target === "true-labels")?.name, teacherAcc: d.teacher.testAcc, exportVariant: c.exportVariant, disagreement }),
     disagreement,
     examples: disagreementExamples(exported, d.texts, d.test, d.testY, teacherOnTest, d.languages),
     student: { ...student, dir: path.relative(resultPath("."), student.dir), sizeRatio: student.bytesOnDisk / d.teacher.sizeBytes, variant: c.exportVariant, budget: largest, seed: exported.seed },

@@ -23,7 +23,7 @@ export const pretrainedTeacherSchema = obj({
     splitSeed: seed.default(0),
     /** Test rows the trainer reports after every epoch (a fixed stratified sample; the final numbers use the whole test set). */
     monitorRows: posInt.default(500),
-  }),
+  }).default({}),
   teacher: obj({
     /**
      * fastText returns only the languages it gives a non-zero probability; the others get this floor before
