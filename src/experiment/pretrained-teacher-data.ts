@@ -20,6 +20,9 @@ export interface TeacherMeasures {
   perLanguage: { language: string; texts: number; accuracy: number; meanOutside: number }[];
   /** Mean probability mass fastText put outside the label set. */
   meanOutside: number;
+  /** Mean, over the test texts, of the largest renormalised probability; fraction of them above 0.99. */
+  meanTop1: number;
+  confident: number;
   /** Texts whose fastText top-1 is not one of the languages. */
   topOutside: number;
   uniform: number;
@@ -83,8 +86,11 @@ export async function prepareTextTask(c: PretrainedTeacherExperiment, log: (line
     const rows = split.test.filter((r) => y[r] === k);
     return { language, texts: rows.length, accuracy: mean(rows.map(hit)), meanOutside: mean(rows.map((r) => answers.outside[r])) };
   });
+  const topProb = split.test.map((r) => answers.probs[r * L + teacherTop1[r]]);
   const teacher: TeacherMeasures = {
     testAcc: mean(split.test.map(hit)),
+    meanTop1: mean(topProb),
+    confident: mean(topProb.map((p) => (p > 0.99 ? 1 : 0))),
     allAcc: mean(Array.from(y, (_, r) => hit(r))),
     perLanguage,
     meanOutside: mean(answers.outside),
