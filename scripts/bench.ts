@@ -18,6 +18,11 @@
  *      samples) distilled at T = 4 from cached teacher logits (includes
  *      train()'s per-epoch evaluation on the 500 test samples)
  *
+ *   f-ngram-bag-step-kernel-* / f-ngram-bag-step-ops-*
+ *      a training step of notebook 09's n-gram-bag text student (batch 64 ×
+ *      483 ids) with the embedding-bag kernels and with tfjs ops
+ *      (scripts/bench-text.ts), at 4,096 × 8 and 16,384 × 16.
+ *
  *   sweep-serial / sweep-pool / sweep-queue-1 / sweep-queue-2
  *      one 16-trial temperature sweep serially, through the local pool of
  *      worker threads and through the BullMQ queue with one and two worker
@@ -33,7 +38,7 @@
  * Env: BENCH_QUICK=1 for a ~30 s version (sweep: 40 instead of 100 epochs);
  * BENCH_BACKENDS=tensorflow,wasm,wasm-nofast,cpu,webgpu to pick configurations
  * (webgpu is not in the default list: DISTILL_WEBGPU_BACKEND picks Dawn's
- * backend); BENCH_CASES=a,b,c,d,e,sweep to pick cases (default all);
+ * backend); BENCH_CASES=a,b,c,d,e,f,sweep to pick cases (default all);
  * BENCH_WORKERS for the pool sweep, BENCH_SWEEP_SEEDS (default 4) for its size.
  */
 import { spawn } from "child_process";
@@ -43,6 +48,7 @@ import { loadDigits } from "../src/data/digits";
 import { crossEntropy, distillationLoss } from "../src/distill/losses";
 import { cacheTeacherOutputs } from "../src/distill/teachers";
 import { sweepCases } from "./bench-sweep";
+import { textCases } from "./bench-text";
 import { buildMlp } from "../src/models/mlp";
 import { train } from "../src/train/trainer";
 import { wasmKernelsInfo } from "../src/wasm-kernels";
@@ -50,7 +56,7 @@ import { webGpuInfo } from "../src/webgpu";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 
-const ALL_CASES = ["a", "b", "c", "d", "e", "sweep"];
+const ALL_CASES = ["a", "b", "c", "d", "e", "f", "sweep"];
 const CASES = new Set((process.env.BENCH_CASES ?? "").split(",").map((s) => s.trim()).filter(Boolean));
 if (CASES.size === 0) ALL_CASES.forEach((c) => CASES.add(c));
 for (const c of CASES) if (!ALL_CASES.includes(c)) throw new Error(`BENCH_CASES must name some of ${ALL_CASES.join(", ")}; got "${c}"`);
@@ -322,6 +328,9 @@ async function runChild(): Promise<void> {
       d.y.dispose();
     }
   });
+
+  // (f) the n-gram-bag text student's step, kernels vs tfjs ops (scripts/bench-text.ts)
+  await runCase(["f"], "f-ngram-bag-step", () => textCases(emit, timeIt, small));
 
   // sweep-serial / -pool / -queue-1 / -queue-2 (scripts/bench-sweep.ts): on the default configuration only
   if (CASES.has("sweep")) {

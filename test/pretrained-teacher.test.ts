@@ -14,7 +14,8 @@ import { LanguageIdTeacher, argmaxRows } from "../src/models/fasttext-teacher";
 import { loadModel, saveModel } from "../src/models/io";
 import { buildNgramBag, hashingOf } from "../src/models/ngram-bag";
 import { TextShared, epochsFor, queryOrder, textSetup, textTrial } from "../src/experiment/pretrained-teacher-trial";
-import { resolveExperiment } from "../src/experiment/schema/experiment-file";
+import { loadExperiment, resolveExperiment } from "../src/experiment/schema/experiment-file";
+import { loadRecordedRun } from "../src/experiment/recorded-run";
 import { PretrainedTeacherExperiment, pretrainedTeacherKind } from "../src/experiment/schema/pretrained-teacher";
 
 const LANGS = ["en", "de", "es", "it"];
@@ -165,6 +166,17 @@ test("configuration errors name the field: temperature ≤ 0, a reference that i
   assert.throws(bad({ reference: "nope" }), /config\.reference.*"nope" is not a variant/s);
   assert.throws(bad({ queryBudgets: [8, 8] }), /config\.queryBudgets.*distinct budgets/s);
   assert.throws(bad({ data: { languages: ["en", "fr"] } }), /config\.data\.languages\[1\]/);
+});
+
+test("the recorded full-budget run is of the experiment file's full configuration, complete, and its student reloads exactly", () => {
+  const recorded = loadRecordedRun<{ summary: { budget: number; seeds: number }[]; runs: unknown[]; student: { reloadMismatches: number } }>("09-pretrained-teacher");
+  assert.ok(recorded, "results/09-pretrained-teacher.full.json is committed");
+  const exp = loadExperiment<PretrainedTeacherExperiment>("09-pretrained-teacher", { budget: "full", kinds: pretrainedTeacherKind });
+  assert.is(recorded!.fingerprint, exp.fingerprint, "same configuration as experiments/09-pretrained-teacher.json at its full budget");
+  const c = exp.config;
+  assert.is(recorded!.results.runs.length, c.queryBudgets.length * c.variants.length * c.seeds.length);
+  assert.ok(recorded!.results.summary.every((s) => s.seeds === c.seeds.length));
+  assert.is(recorded!.results.student.reloadMismatches, 0);
 });
 
 test.run();

@@ -11,6 +11,12 @@ import { embeddingBagMean, hasEmbeddingBag, installEmbeddingBag } from "../core/
 
 installEmbeddingBag();
 
+let bagKernelEnabled = true;
+/** Turns the one-pass kernels off (true: on where the backend has them), for before/after comparisons. */
+export function useEmbeddingBagKernel(on: boolean): void {
+  bagKernelEnabled = on;
+}
+
 /** The bag mean with tfjs ops only (gather, mask, sum): any backend; the reference for the kernels. */
 export function bagMeanOps(x: tf.Tensor, table: tf.Tensor): tf.Tensor2D {
   return tf.tidy(() => {
@@ -58,7 +64,7 @@ export class NgramBag extends tf.layers.Layer {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const table = this.embeddings.read();
     // The one-pass kernels (wasm, cpu) where the backend has them; the ops elsewhere (webgpu).
-    return hasEmbeddingBag() ? tf.tidy(() => embeddingBagMean(tf.cast(x, "float32") as tf.Tensor2D, table as tf.Tensor2D)) : bagMeanOps(x, table);
+    return bagKernelEnabled && hasEmbeddingBag() ? tf.tidy(() => embeddingBagMean(tf.cast(x, "float32") as tf.Tensor2D, table as tf.Tensor2D)) : bagMeanOps(x, table);
   }
 
   override computeOutputShape(shape: tf.Shape | tf.Shape[]): tf.Shape {

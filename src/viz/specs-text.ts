@@ -15,29 +15,36 @@ interface BudgetPoint {
   maxAcc: number;
 }
 
-/** Test accuracy (mean, band min–max over seeds) against teacher queries, log scale; the teacher as a dashed rule. */
+/**
+ * Test accuracy (mean, band min–max over seeds) against teacher queries, log scale; the teacher as a dashed
+ * rule. Two panels: the whole climb, and the top of it magnified (where the targets differ by tenths of a point).
+ */
 export function queryBudgetSpec(rows: BudgetPoint[], teacherAcc: number, title = "Student test accuracy vs teacher queries (mean, band: min–max over seeds); dashed: the teacher"): TopLevelSpec {
   const color = { field: "variant", type: "nominal", title: null, sort: null, legend: { orient: "bottom", columns: 3 } } as const;
   const x = { field: "budget", type: "quantitative", title: "texts labelled by the teacher (queries, log scale)", scale: { type: "log" } } as const;
-  return {
-    $schema: SCHEMA,
-    title,
+  const floor = Math.min(...rows.map((r) => r.minAcc));
+  const panel = (domain: [number, number], height: number, yTitle: string) => ({
     width: 460,
-    height: 280,
+    height,
     layer: [
-      { data: { values: rows }, mark: { type: "area", opacity: 0.15 }, encoding: { x, y: { field: "minAcc", type: "quantitative" }, y2: { field: "maxAcc" }, color } },
+      { data: { values: rows }, mark: { type: "area", opacity: 0.15, clip: true }, encoding: { x, y: { field: "minAcc", type: "quantitative", scale: { domain } }, y2: { field: "maxAcc" }, color } },
       {
         data: { values: rows },
-        mark: { type: "line", point: true, strokeWidth: 2 },
+        mark: { type: "line", point: true, strokeWidth: 2, clip: true },
         encoding: {
           x,
-          y: { field: "meanAcc", type: "quantitative", title: "test accuracy", scale: { domain: [0.75, 1] } },
+          y: { field: "meanAcc", type: "quantitative", title: yTitle, scale: { domain } },
           color,
           tooltip: [{ field: "variant" }, { field: "budget" }, { field: "meanAcc", format: ".4f" }],
         },
       },
       { data: { values: [{ teacherAcc }] }, mark: { type: "rule", strokeDash: [6, 4], color: "black" }, encoding: { y: { field: "teacherAcc", type: "quantitative" } } },
     ],
+  });
+  return {
+    $schema: SCHEMA,
+    title,
+    vconcat: [panel([Math.floor(floor * 20) / 20, 1], 220, "test accuracy"), panel([0.985, 1], 160, "test accuracy (top of the range)")],
   } as TopLevelSpec;
 }
 
@@ -86,16 +93,16 @@ export function disagreementSpec(rows: { seed: number; studentRight: number; tea
   } as TopLevelSpec;
 }
 
-/** The teacher per language: accuracy on the test texts and its mean probability mass outside the label set. */
+/** The teacher per language on the test texts: its error rate (top-1 in the set ≠ package language) and its mean probability mass outside the set. */
 export function teacherLanguagesSpec(rows: { language: string; accuracy: number; meanOutside: number }[]): TopLevelSpec {
   const values = rows.flatMap((r) => [
-    { language: r.language, measure: "accuracy (top-1 in the set = package language)", value: r.accuracy },
-    { language: r.language, measure: "mean probability outside the set", value: r.meanOutside },
+    { language: r.language, measure: "error rate", value: 1 - r.accuracy },
+    { language: r.language, measure: "mass outside the set", value: r.meanOutside },
   ]);
   return {
     $schema: SCHEMA,
     title: "fastText lid.176 on the test texts, per language",
-    width: 200,
+    width: 180,
     height: 160,
     data: { values },
     facet: { column: { field: "measure", type: "nominal", title: null } },
