@@ -58,10 +58,10 @@ export async function checkSiteInBrowser(siteDir: string, opts: { screenshot?: s
     page.on("pageerror", (err) => consoleErrors.push(err.message));
     await page.goto(server.url);
     await page.waitForFunction(() => {
-      const d = (window as unknown as { __deploy?: { ready: boolean; error: string | null } }).__deploy;
+      const d = (globalThis as unknown as { __deploy?: { ready: boolean; error: string | null } }).__deploy;
       return !!d && (d.ready || d.error !== null);
     }, undefined, { timeout: opts.timeoutMs ?? 120_000 });
-    const state = (await page.evaluate(() => (window as unknown as { __deploy: unknown }).__deploy)) as PageState;
+    const state = (await page.evaluate(() => (globalThis as unknown as { __deploy: unknown }).__deploy)) as PageState;
     let maxDiffStudent = 0;
     let maxDiffTeacher: number | null = manifest.teacher ? 0 : null;
     state.fixed.forEach((f, i) => {
@@ -89,7 +89,7 @@ export async function fileUrlMessage(siteDir: string): Promise<string> {
   try {
     const page = await browser.newPage();
     await page.goto("file://" + path.join(path.resolve(siteDir), "index.html"));
-    await page.waitForFunction(() => (window as unknown as { __deploy?: { error: string | null } }).__deploy?.error != null, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => (globalThis as unknown as { __deploy?: { error: string | null } }).__deploy?.error != null, undefined, { timeout: 30_000 });
     return (await page.textContent("#status")) ?? "";
   } finally {
     await browser.close();
