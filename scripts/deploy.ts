@@ -11,7 +11,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { initBackend } from "../src/backend";
-import { buildTextSite } from "../src/experiment/deploy/build-site";
+import { buildSite } from "../src/experiment/deploy/build-site";
 import { checkSiteInBrowser } from "../src/experiment/deploy/browser-check";
 import { serveStatic } from "../src/experiment/deploy/static-server";
 import { writeJsonAtomic } from "../src/atomic";
@@ -27,8 +27,8 @@ async function main(): Promise<void> {
   const outIdx = args.indexOf("--out");
   const outDir = outIdx >= 0 ? path.resolve(args[outIdx + 1]) : resultPath(path.join("deploy", path.basename(name).replace(/\.student$/, "")));
   await initBackend({ log: false });
-  const m = await buildTextSite({ modelDir, outDir, teacher: args.includes("--no-teacher") ? false : undefined });
-  console.log(`site for ${m.source} (${m.classNames.join(", ")}${m.teacher ? "; teacher: " + m.teacher.name : ""}) written to ${outDir}`);
+  const m = await buildSite({ modelDir, outDir, teacher: args.includes("--no-teacher") ? false : undefined });
+  console.log(`${m.kind} site for ${m.source} (classes ${m.classNames.join(", ")}${m.teacher ? "; teacher: " + m.teacher.name : ""}) written to ${outDir}`);
   if (args.includes("--check")) {
     const r = await checkSiteInBrowser(outDir, { screenshot: path.join(outDir, "screenshot.png") });
     writeJsonAtomic(path.join(outDir, "browser-check.json"), r);

@@ -5,6 +5,7 @@
  * notebook's runner gives results of the saved shape.
  */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import type { z } from "zod";
 import { test } from "uvu";
@@ -90,9 +91,27 @@ test("unequal steps within a budget are refused with the variants' steps, before
 
 test("a tiny run: results of the saved shape, one optimiser across stages, equal steps, boundaries where the stages change", async () => {
   const exp = resolveExperiment<ProgressiveStagesExperiment>(tinyRaw(), { file: "tiny.json", budget: "full", kinds: progressiveStagesKind });
-  const run = await runProgressiveStages(exp, { ...quiet, workers: 2 });
+  const reports = fs.mkdtempSync(path.join(os.tmpdir(), "progressive-reports-"));
+  const before = process.env.REPORTS_DIR;
+  process.env.REPORTS_DIR = reports;
+  let run: Awaited<ReturnType<typeof runProgressiveStages>>;
+  try {
+    run = await runProgressiveStages(exp, { ...quiet, workers: 2 });
+    // The best run's student and the teacher are exported with their image preprocessing, for npm run deploy.
+    const ex = run.results.exported!;
+    const best = run.results.summary.reduce((a, b) => (b.meanAcc > a.meanAcc ? b : a));
+    assert.equal([ex.student.budget, ex.student.variant, ex.student.seed], [best.budget, best.variant, 0]);
+    for (const dir of [ex.studentDir, ex.teacherDir]) {
+      const json = JSON.parse(fs.readFileSync(path.join(reports, dir, "model.json"), "utf8"));
+      assert.equal([json.userDefinedMetadata.imageInput.width, json.userDefinedMetadata.imageInput.rawMax], [8, 16], dir);
+    }
+  } finally {
+    if (before === undefined) delete process.env.REPORTS_DIR;
+    else process.env.REPORTS_DIR = before;
+    fs.rmSync(reports, { recursive: true, force: true });
+  }
   const r = run.results;
-  assert.equal(Object.keys(r), ["teacher", "student", "paramRatio", "latencySpeedup", "throughputSpeedup", "summary", "reading", "optimizerIterationsMatchSteps", "runs", "curves"]);
+  assert.equal(Object.keys(r), ["teacher", "student", "paramRatio", "latencySpeedup", "throughputSpeedup", "summary", "reading", "exported", "optimizerIterationsMatchSteps", "runs", "curves"]);
   assert.is(r.runs.length, 4);
   assert.equal(r.runs.map((x) => `${x.seed} ${x.variant}`), ["0 staged", "0 one stage", "1 staged", "1 one stage"]);
   assert.ok(r.optimizerIterationsMatchSteps);

@@ -116,6 +116,8 @@ export interface ProgressiveTrialResult {
   boundaries: StageBoundary[];
   curve: { epoch: number; step: number; stage: string; testAcc: number; temperature: number }[];
   params: number;
+  /** The trained student's weights (a small MLP: cheap to return), so the runner can export the best one. */
+  weights: { shape: number[]; values: Float32Array }[];
   ms: number;
 }
 
@@ -164,6 +166,7 @@ export async function progressiveTrial(trial: { point: ProgressivePoint; seed: n
       boundaries: r.boundaries,
       curve: r.history.map((h) => ({ epoch: h.epoch, step: h.step, stage: h.stage, testAcc: h.testAcc, temperature: h.temperature })),
       params: model.countParams(),
+      weights: await Promise.all(model.getWeights().map(async (w) => ({ shape: w.shape.slice(), values: (await w.data()) as Float32Array }))),
       ms: performance.now() - t0,
     };
   } finally {

@@ -1,16 +1,17 @@
 /**
- * Builds a static deployment site for a text student (notebook 09's n-gram
- * bag, or any model with an n-gram hashing in its metadata):
+ * Builds a static deployment site for a student and its teacher:
  *
- *   index.html, app.js        the page (page.ts bundled by esbuild with @tensorflow/tfjs)
- *   manifest.json             class names, hashing, fixed texts with Node's probabilities
- *   student/                  the model in the TF.js layers format
- *   tfjs/                     tfjs' wasm binaries
- *   fastText/                 the teacher's runtime and lid.176.ftz (when shipped)
+ *   index.html, app.js   the page (page.ts bundled by esbuild with @tensorflow/tfjs)
+ *   manifest.json        class names, preprocessing, fixed inputs with Node's probabilities
+ *   student/, teacher/   the models in the TF.js layers format
+ *   tfjs/                tfjs' wasm binaries
+ *   fastText/            a text site's teacher: fastText's runtime and lid.176.ftz
  *
- * Nothing is fetched from the internet at run time. The site is written to a
- * temporary folder and renamed into place, so a failed build leaves nothing
- * half-written. Image students are not handled yet (an error says so).
+ * A text student carries its n-gram hashing in model.json (notebook 09); an
+ * image student its image preprocessing (models/image-input.ts; notebook 05),
+ * and its teacher is the folder beside it (NAME.teacher). Nothing is fetched
+ * from the internet at run time. The site is written to a staging folder and
+ * moved into place, so a failed build leaves nothing half-written.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -19,8 +20,9 @@ import { encodeTexts } from "../../data/char-ngrams";
 import { LanguageIdTeacher, TEACHER_LICENCE } from "../../models/fasttext-teacher";
 import { loadModel } from "../../models/io";
 import { hashingOf } from "../../models/ngram-bag";
+import { imageInputOf } from "../../models/image-input";
 import { projectRoot } from "../../paths";
-import type { SiteManifest } from "./manifest";
+import type { ImageManifest, SiteManifest, TextManifest } from "./manifest";
 
 /** Texts whose answers the page must reproduce (one per language of notebook 09, and harder ones). */
 export const FIXED_TEXTS = [
@@ -37,6 +39,8 @@ export const FIXED_TEXTS = [
 export interface BuildSiteOptions {
   /** The student's folder (model.json + weights). */
   modelDir: string;
+  /** An image student's teacher (default: the folder beside it named *.teacher, when there is one). */
+  teacherDir?: string;
   /** The site's folder (replaced if it is a site built before). */
   outDir: string;
   title?: string;
@@ -73,12 +77,16 @@ function html(title: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>${title}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:52rem}textarea{width:100%;height:5rem;font-size:1rem}
-.error{color:#b00020;font-weight:bold}figure{display:inline-block;margin:0 2rem 1rem 0}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .6rem;text-align:left}</style>
+.error{color:#b00020;font-weight:bold}.example{margin:2px;cursor:pointer;border:1px solid #ccc}figure{display:inline-block;margin:0 2rem 1rem 0}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .6rem;text-align:left}</style>
 </head><body>
 <h1 id="title">${title}</h1>
 <p id="status">loading…</p>
 <noscript><p class="error">This page needs JavaScript.</p></noscript>
-<textarea id="text" aria-label="text to identify"></textarea>
+<section id="text-input" hidden><textarea id="text" aria-label="text to identify"></textarea></section>
+<section id="image-input" hidden>
+<p>Test images (click one), or draw in the box:</p><div id="examples"></div>
+<canvas id="draw" style="border:1px solid #888;touch-action:none"></canvas> <button id="clear">clear</button>
+</section>
 <div id="answers"></div>
 <h2>Latency in this browser</h2>
 <table id="latency"></table>
@@ -96,51 +104,103 @@ if (location.protocol === "file:") {
 `;
 }
 
-/** Builds the site; returns its manifest. */
-export async function buildTextSite(o: BuildSiteOptions): Promise<SiteManifest> {
-  const modelDir = path.resolve(o.modelDir);
-  if (!fs.existsSync(modelDir)) throw new Error(`no model at ${modelDir}: give a student's folder (e.g. reports/09-pretrained-teacher.student, written by notebook 09)`);
-  const model = await loadModel(modelDir);
-  let hashing, classNames: string[] | undefined;
-  try {
-    ({ hashing, classNames } = hashingOf(model));
-  } catch (err) {
-    model.dispose();
-    throw new Error(`${modelDir} is not a text student with n-gram hashing (${(err as Error).message}); only text students can be deployed so far`);
-  }
+async function nodeProbs(model: tf.LayersModel, rows: Float32Array | number[], n: number): Promise<number[][]> {
+  const p = tf.tidy(() => tf.softmax(model.predict(tf.tensor2d(rows, [n, rows.length / n])) as tf.Tensor2D));
+  const out = (await p.array()) as number[][];
+  p.dispose();
+  return out;
+}
+
+function relative(dir: string): string {
+  const rel = path.relative(projectRoot(), dir);
+  return rel.startsWith("..") ? dir : rel;
+}
+
+async function textManifest(model: tf.LayersModel, modelDir: string, o: BuildSiteOptions): Promise<TextManifest> {
+  const { hashing, classNames } = hashingOf(model);
   const classes = (model.outputs[0].shape as number[])[1];
   const names = classNames ?? Array.from({ length: classes }, (_, i) => `class ${i}`);
   if (names.length !== classes) throw new Error(`${modelDir}: ${names.length} class names for ${classes} outputs`);
   const fixedTexts = o.fixedTexts ?? FIXED_TEXTS;
-  const ids = encodeTexts(fixedTexts, hashing);
-  const probs = tf.tidy(() => tf.softmax(model.predict(tf.tensor2d(ids, [fixedTexts.length, ids.length / fixedTexts.length])) as tf.Tensor2D));
-  const student = (await probs.array()) as number[][];
-  probs.dispose();
-  model.dispose();
+  const student = await nodeProbs(model, encodeTexts(fixedTexts, hashing), fixedTexts.length);
   const withTeacher = o.teacher ?? names.every((n) => /^[a-z]{2,3}$/.test(n));
   let teacherProbs: number[][] | null = null;
   if (withTeacher) {
-    const t = await LanguageIdTeacher.load(names);
-    const a = t.answer(fixedTexts);
+    const a = (await LanguageIdTeacher.load(names)).answer(fixedTexts);
     teacherProbs = fixedTexts.map((_, r) => Array.from(a.probs.slice(r * names.length, (r + 1) * names.length)));
   }
-  const rel = path.relative(projectRoot(), modelDir);
-  const manifest: SiteManifest = {
+  return {
     kind: "text",
     title: o.title ?? `Language identification: distilled student${withTeacher ? " vs fastText lid.176" : ""}`,
-    source: rel.startsWith("..") ? modelDir : rel,
+    source: relative(modelDir),
     classNames: names,
     hashing,
     teacher: withTeacher ? { name: "fastText lid.176.ftz", licence: TEACHER_LICENCE } : null,
     fixed: fixedTexts.map((text, i) => ({ text, student: student[i], teacher: teacherProbs ? teacherProbs[i] : null })),
     builtAt: new Date().toISOString(),
   };
+}
 
+async function imageManifest(model: tf.LayersModel, modelDir: string, teacherDir: string | null, o: BuildSiteOptions): Promise<ImageManifest> {
+  const meta = imageInputOf(model)!;
+  const xs = meta.examples.map((e) => e.x);
+  const student = await nodeProbs(model, xs.flat(), xs.length);
+  let teacherProbs: number[][] | null = null;
+  if (teacherDir) {
+    const teacher = await loadModel(teacherDir);
+    try {
+      const got = teacher.inputs[0].shape[1];
+      if (got !== meta.width * meta.height) throw new Error(`teacher ${teacherDir} takes ${got} inputs but the student's images are ${meta.width}×${meta.height} = ${meta.width * meta.height}`);
+      teacherProbs = await nodeProbs(teacher, xs.flat(), xs.length);
+    } finally {
+      teacher.dispose();
+    }
+  }
+  const { examples, ...image } = meta;
+  return {
+    kind: "image",
+    title: o.title ?? `Image classification: distilled student${teacherDir ? " vs its teacher" : ""} (${meta.width}×${meta.height})`,
+    source: relative(modelDir),
+    classNames: meta.classNames,
+    image,
+    teacher: teacherDir ? { name: relative(teacherDir) } : null,
+    fixed: examples.map((e, i) => ({ x: e.x, label: e.label, student: student[i], teacher: teacherProbs ? teacherProbs[i] : null })),
+    builtAt: new Date().toISOString(),
+  };
+}
+
+/** Builds the site; returns its manifest. */
+export async function buildSite(o: BuildSiteOptions): Promise<SiteManifest> {
+  const modelDir = path.resolve(o.modelDir);
+  if (!fs.existsSync(modelDir)) throw new Error(`no model at ${modelDir}: give a student's folder (e.g. reports/09-pretrained-teacher.student or reports/05-progressive-stages.student, written by those notebooks)`);
+  const model = await loadModel(modelDir);
+  let manifest: SiteManifest;
+  let teacherDir: string | null = null;
+  try {
+    let isText = true;
+    try {
+      hashingOf(model);
+    } catch {
+      isText = false;
+    }
+    if (isText) manifest = await textManifest(model, modelDir, o);
+    else if (imageInputOf(model)) {
+      const beside = modelDir.replace(/\.student$/, ".teacher");
+      teacherDir = o.teacherDir ? path.resolve(o.teacherDir) : beside !== modelDir && fs.existsSync(path.join(beside, "model.json")) ? beside : null;
+      manifest = await imageManifest(model, modelDir, teacherDir, o);
+    } else {
+      throw new Error(`${modelDir} has neither an n-gram hashing (a text student) nor an image preprocessing (an image student) in its model.json: export it from notebook 09 or 05`);
+    }
+  } finally {
+    model.dispose();
+  }
+  const withFastText = manifest.kind === "text" && manifest.teacher !== null;
   const files: Record<string, string | Uint8Array> = { "index.html": html(manifest.title), "manifest.json": JSON.stringify(manifest, null, 1) };
   for (const f of fs.readdirSync(modelDir)) files[`student/${f}`] = fs.readFileSync(path.join(modelDir, f));
+  if (teacherDir) for (const f of fs.readdirSync(teacherDir)) files[`teacher/${f}`] = fs.readFileSync(path.join(teacherDir, f));
   const wasmDir = path.join(pkgDir("@tensorflow/tfjs-backend-wasm"), "dist");
   for (const f of fs.readdirSync(wasmDir).filter((f) => f.endsWith(".wasm"))) files[`tfjs/${f}`] = fs.readFileSync(path.join(wasmDir, f));
-  if (withTeacher) {
+  if (withFastText) {
     const ft = path.join(pkgDir("fasttext.wasm.js"), "dist", "fastText");
     files["fastText/fastText.common.wasm"] = fs.readFileSync(path.join(ft, "fastText.common.wasm"));
     files["fastText/models/lid.176.ftz"] = fs.readFileSync(path.join(ft, "models", "lid.176.ftz"));
