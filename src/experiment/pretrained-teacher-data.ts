@@ -52,6 +52,8 @@ export interface TextTaskData {
   teacherTop1: Int32Array;
   teacherOutside: Float32Array;
   teacher: TeacherMeasures;
+  /** The loaded teacher itself (for timing it later; not shared with trials). */
+  teacherModel: LanguageIdTeacher;
   msEncode: number;
 }
 
@@ -117,6 +119,7 @@ export async function prepareTextTask(c: PretrainedTeacherExperiment, log: (line
     teacherTop1,
     teacherOutside: answers.outside,
     teacher,
+    teacherModel,
     msEncode,
   };
 }

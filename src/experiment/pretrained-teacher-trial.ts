@@ -23,22 +23,15 @@ import { fit } from "../train/trainer";
 import type { TrialContext } from "./parallel";
 import type { SweepTrialSpec } from "./sweep";
 import type { PretrainedTeacherExperiment, TargetVariant } from "./schema/pretrained-teacher";
+import type { TextTaskData } from "./pretrained-teacher-data";
+import { predictLogits } from "../distill/teachers";
 
-export interface TextShared {
+/** What every trial reads: the task's arrays (see TextTaskData), with the ids as Uint16 when the buckets fit. */
+export type TextShared = Pick<TextTaskData, "slots" | "pool" | "test" | "monitor" | "poolTrueY" | "testY" | "monitorY" | "teacherLogp" | "teacherTop1"> & {
   config: PretrainedTeacherExperiment;
   classes: number;
-  slots: number;
-  /** [texts × slots] ids (Uint16 when the buckets fit, else Float32). */
   x: Uint16Array | Float32Array;
-  pool: Int32Array;
-  test: Int32Array;
-  monitor: Int32Array;
-  poolTrueY: Int32Array;
-  testY: Int32Array;
-  monitorY: Int32Array;
-  teacherLogp: Float32Array;
-  teacherTop1: Int32Array;
-}
+};
 
 export interface TextPoint {
   /** Texts the teacher labels (resolved from "all"). */
@@ -114,15 +107,14 @@ export function textSetup(s: TextShared): TextContext {
   return { testX, monitorX, dispose: () => [testX, monitorX].forEach((t) => t.dispose()) };
 }
 
-async function predictClasses(model: tf.LayersModel, x: tf.Tensor2D, batch = 1024): Promise<Int32Array> {
-  const out = new Int32Array(x.shape[0]);
-  for (let s = 0; s < x.shape[0]; s += batch) {
-    const size = Math.min(batch, x.shape[0] - s);
-    const p = tf.tidy(() => tf.argMax(model.predict(x.slice([s, 0], [size, x.shape[1]])) as tf.Tensor2D, 1));
-    out.set((await p.data()) as Int32Array, s);
+/** The argmax class of each row, read asynchronously. */
+export async function predictClasses(model: tf.LayersModel, x: tf.Tensor2D): Promise<Int32Array> {
+  const p = tf.tidy(() => tf.argMax(predictLogits(model, x, 1024), 1));
+  try {
+    return (await p.data()) as Int32Array;
+  } finally {
     p.dispose();
   }
-  return out;
 }
 
 export async function textTrial(spec: SweepTrialSpec<TextPoint>, ctx: TrialContext<TextShared, TextContext>): Promise<TextTrialResult> {

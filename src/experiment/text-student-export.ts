@@ -13,6 +13,7 @@ import { LanguageIdTeacher } from "../models/fasttext-teacher";
 import { loadModel, saveModel } from "../models/io";
 import { buildNgramBag, hashingOf } from "../models/ngram-bag";
 import type { PretrainedTeacherExperiment } from "./schema/pretrained-teacher";
+import { predictClasses } from "./pretrained-teacher-trial";
 
 export interface ExportedStudent {
   dir: string;
@@ -50,15 +51,12 @@ export async function exportTextStudent(
 }
 
 async function classify(model: tf.LayersModel, ids: Float32Array, rows: number): Promise<Int32Array> {
-  const slots = ids.length / rows;
-  const out = new Int32Array(rows);
-  for (let s = 0; s < rows; s += 1024) {
-    const n = Math.min(1024, rows - s);
-    const p = tf.tidy(() => tf.argMax(model.predict(tf.tensor2d(ids.subarray(s * slots, (s + n) * slots), [n, slots])) as tf.Tensor, 1));
-    out.set((await p.data()) as Int32Array, s);
-    p.dispose();
+  const x = tf.tensor2d(ids, [rows, ids.length / rows]);
+  try {
+    return await predictClasses(model, x);
+  } finally {
+    x.dispose();
   }
-  return out;
 }
 
 export interface TextLatency {

@@ -23,6 +23,7 @@ import { hashingOf } from "../../models/ngram-bag";
 import { imageInputOf } from "../../models/image-input";
 import { projectRoot } from "../../paths";
 import type { ImageManifest, SiteManifest, TextManifest } from "./manifest";
+import { probsOf } from "./probs";
 
 /** Texts whose answers the page must reproduce (one per language of notebook 09, and harder ones). */
 export const FIXED_TEXTS = [
@@ -104,13 +105,6 @@ if (location.protocol === "file:") {
 `;
 }
 
-async function nodeProbs(model: tf.LayersModel, rows: Float32Array | number[], n: number): Promise<number[][]> {
-  const p = tf.tidy(() => tf.softmax(model.predict(tf.tensor2d(rows, [n, rows.length / n])) as tf.Tensor2D));
-  const out = (await p.array()) as number[][];
-  p.dispose();
-  return out;
-}
-
 function relative(dir: string): string {
   const rel = path.relative(projectRoot(), dir);
   return rel.startsWith("..") ? dir : rel;
@@ -122,7 +116,7 @@ async function textManifest(model: tf.LayersModel, modelDir: string, o: BuildSit
   const names = classNames ?? Array.from({ length: classes }, (_, i) => `class ${i}`);
   if (names.length !== classes) throw new Error(`${modelDir}: ${names.length} class names for ${classes} outputs`);
   const fixedTexts = o.fixedTexts ?? FIXED_TEXTS;
-  const student = await nodeProbs(model, encodeTexts(fixedTexts, hashing), fixedTexts.length);
+  const student = await probsOf(model, encodeTexts(fixedTexts, hashing), fixedTexts.length);
   const withTeacher = o.teacher ?? names.every((n) => /^[a-z]{2,3}$/.test(n));
   let teacherProbs: number[][] | null = null;
   if (withTeacher) {
@@ -144,14 +138,14 @@ async function textManifest(model: tf.LayersModel, modelDir: string, o: BuildSit
 async function imageManifest(model: tf.LayersModel, modelDir: string, teacherDir: string | null, o: BuildSiteOptions): Promise<ImageManifest> {
   const meta = imageInputOf(model)!;
   const xs = meta.examples.map((e) => e.x);
-  const student = await nodeProbs(model, xs.flat(), xs.length);
+  const student = await probsOf(model, xs.flat(), xs.length);
   let teacherProbs: number[][] | null = null;
   if (teacherDir) {
     const teacher = await loadModel(teacherDir);
     try {
       const got = teacher.inputs[0].shape[1];
       if (got !== meta.width * meta.height) throw new Error(`teacher ${teacherDir} takes ${got} inputs but the student's images are ${meta.width}×${meta.height} = ${meta.width * meta.height}`);
-      teacherProbs = await nodeProbs(teacher, xs.flat(), xs.length);
+      teacherProbs = await probsOf(teacher, xs.flat(), xs.length);
     } finally {
       teacher.dispose();
     }

@@ -1,5 +1,5 @@
 /** What the deployment page's parts share (browser only): the state the tests read, and small helpers. */
-import * as tf from "@tensorflow/tfjs";
+export { probsOf } from "./probs";
 
 export interface LatencyRow {
   model: "student" | "teacher";
@@ -36,14 +36,6 @@ export const $ = (id: string) => document.getElementById(id)!;
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-/** Softmax of a layers model's logits for rows of inputs. */
-export async function probsOf(model: tf.LayersModel, rows: Float32Array | number[], n: number): Promise<number[][]> {
-  const p = tf.tidy(() => tf.softmax(model.predict(tf.tensor2d(rows, [n, rows.length / n])) as tf.Tensor2D));
-  const values = (await p.array()) as number[][];
-  p.dispose();
-  return values;
 }
 
 /** Horizontal bars, one per class, as inline SVG. */

@@ -51,22 +51,17 @@ async function measureLatency(models: Models, calls = 60): Promise<void> {
     } catch {
       ok = false;
     }
-    // Two rounds, student and teacher alternating; the second round is kept (the first warms up the JIT and the kernels).
-    const timed = new Map<string, number>();
-    for (let round = 0; round < 2; round++) {
-      for (const who of ["student", "teacher"] as const) {
-        const run = who === "student" ? models.student : models.teacher;
-        if (!run || !ok) continue;
-        if (who === "teacher" && models.teacherBackend && state.latency.some((l) => l.model === "teacher")) continue;
-        timed.set(who, await timePerCall(calls, run));
-      }
+    // A teacher on its own runtime (fastText) is timed once, during the wasm pass; a tfjs teacher on every backend.
+    const jobs: { who: "student" | "teacher"; run: (i: number) => unknown; label: string }[] = [{ who: "student", run: models.student, label: backend }];
+    if (models.teacher && (!models.teacherBackend || backend === "wasm")) jobs.push({ who: "teacher", run: models.teacher, label: models.teacherBackend ?? backend });
+    if (!ok) {
+      jobs.forEach((j) => state.latency.push({ model: j.who, backend: j.label, msPerText: null, note: "not available in this browser" }));
+      continue;
     }
-    for (const who of ["student", "teacher"] as const) {
-      const run = who === "student" ? models.student : models.teacher;
-      if (!run || (who === "teacher" && models.teacherBackend && (!ok || state.latency.some((l) => l.model === "teacher")))) continue;
-      if (!ok) state.latency.push({ model: who, backend, msPerText: null, note: "not available in this browser" });
-      else state.latency.push({ model: who, backend: who === "teacher" && models.teacherBackend ? models.teacherBackend : backend, msPerText: timed.get(who)! });
-    }
+    // Two rounds, the models alternating; the second round is kept (the first warms up the JIT and the kernels).
+    const ms = new Map<string, number>();
+    for (let round = 0; round < 2; round++) for (const j of jobs) ms.set(j.who, await timePerCall(calls, j.run));
+    jobs.forEach((j) => state.latency.push({ model: j.who, backend: j.label, msPerText: ms.get(j.who)! }));
   }
   await tf.setBackend("wasm");
   const unit = models.unit;

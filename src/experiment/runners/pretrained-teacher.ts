@@ -6,7 +6,7 @@
  */
 import * as path from "path";
 import { pct } from "../../analysis/format";
-import { LanguageIdTeacher, TEACHER_LICENCE } from "../../models/fasttext-teacher";
+import { TEACHER_LICENCE } from "../../models/fasttext-teacher";
 import { RunOptions } from "../experiment-results";
 import { disagreementExamples, disagreements, readPretrained, summarizeBudgets } from "../pretrained-teacher-summary";
 import { prepareTextTask } from "../pretrained-teacher-data";
@@ -65,8 +65,7 @@ export async function runPretrainedTeacher(exp: ExperimentFile<PretrainedTeacher
   const dir = resultPath(`${exp.name}.student`);
   const testTexts = Array.from(d.test, (r) => d.texts[r]);
   const student = await exportTextStudent(c, d.languages, exported.weights!, dir, { texts: testTexts, predictions: exported.predictions! });
-  const teacher = await LanguageIdTeacher.load(d.languages);
-  const latency = await measureTextLatency(dir, teacher, testTexts.slice(0, 200));
+  const latency = await measureTextLatency(dir, d.teacherModel, testTexts.slice(0, 200));
   log(`student exported to ${dir}: ${student.params} parameters, ${student.bytesOnDisk} bytes; ${latency.studentMsPerText.toFixed(3)} ms/text vs the teacher's ${latency.teacherMsPerText.toFixed(3)}`);
 
   const results = {
@@ -83,7 +82,7 @@ export async function runPretrainedTeacher(exp: ExperimentFile<PretrainedTeacher
     },
     teacher: { name: "fastText lid.176.ftz (fasttext.wasm.js)", licence: TEACHER_LICENCE, ...d.teacher },
     budgets,
-    summary: summary.map((s) => ({ ...s, vsReference: s.vsReference })),
+    summary,
     reading: readPretrained(summary, { reference: c.reference, trueVariant: c.variants.find((v) => v.target === "true-labels")?.name, teacherAcc: d.teacher.testAcc, exportVariant: c.exportVariant, disagreement }),
     disagreement,
     examples: disagreementExamples(exported, d.texts, d.test, d.testY, teacherOnTest, d.languages),
