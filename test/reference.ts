@@ -51,3 +51,36 @@ export function maxAbsDiff(a: number[][], b: number[][]): number {
   a.forEach((row, i) => row.forEach((v, j) => (m = Math.max(m, Math.abs(v - b[i][j])))));
   return m;
 }
+
+/** DKD as the authors write it (mdistiller), per row then averaged: T²·(α·KL(b_t ‖ b_s) + β·KL(n_t ‖ n_s)). */
+export function dkdRef(student: number[][], teacher: number[][], target: number[], t: number, alpha: number, beta: number): { loss: number; tckd: number; nckd: number } {
+  let tc = 0;
+  let nc = 0;
+  student.forEach((s, i) => {
+    const ps = softmax(s, t);
+    const pt = softmax(teacher[i], t);
+    const g = target[i];
+    tc += kl([pt[g], 1 - pt[g]], [ps[g], 1 - ps[g]]);
+    const rest = (p: number[]) => p.filter((_, j) => j !== g).map((v) => v / (1 - p[g]));
+    nc += kl(rest(pt), rest(ps));
+  });
+  const n = student.length;
+  const tckd = (t * t * tc) / n;
+  const nckd = (t * t * nc) / n;
+  return { loss: alpha * tckd + beta * nckd, tckd, nckd };
+}
+
+/** In-batch InfoNCE: mean_i −log softmax_j(s_i·t_j/τ)[i], averaged with the teacher's side when symmetric. */
+export function infoNceRef(s: number[][], t: number[][], tau: number, symmetric: boolean): number {
+  const dot = (a: number[], b: number[]) => a.reduce((acc, v, k) => acc + v * b[k], 0);
+  const side = (a: number[][], b: number[][]) => a.reduce((acc, ai, i) => acc - logSoftmax(b.map((bj) => dot(ai, bj) / tau))[i], 0) / a.length;
+  return symmetric ? 0.5 * (side(s, t) + side(t, s)) : side(s, t);
+}
+
+export const l2NormalizeRef = (x: number[][]): number[][] => x.map((r) => {
+  const n = Math.sqrt(r.reduce((a, v) => a + v * v, 0) + 1e-12);
+  return r.map((v) => v / n);
+});
+
+/** x·W + b in float64. */
+export const denseRef = (x: number[][], w: number[][], b: number[]): number[][] => x.map((r) => b.map((bj, j) => bj + r.reduce((a, v, k) => a + v * w[k][j], 0)));

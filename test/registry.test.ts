@@ -47,11 +47,11 @@ function context(logits: tf.Tensor2D, labels: number[], extra: Partial<LossConte
 const value = (t: LossTerm, ctx: LossContext) => tf.tidy(() => t.compute(ctx).dataSync()[0]);
 
 test("the registry knows every loss of the library", () => {
-  assert.equal(knownLosses(), ["ce", "kd", "hint", "attention", "sp", "rkd-distance", "rkd-angle", "pseudo-label", "consistency", "l2", "confidence-penalty"]);
+  assert.equal(knownLosses(), ["ce", "kd", "dkd", "crd", "hint", "attention", "sp", "rkd-distance", "rkd-angle", "pseudo-label", "consistency", "l2", "confidence-penalty"]);
 });
 
 test("an unknown loss is an error that lists the known ones", () => {
-  fails(() => build([{ loss: "dkd", weight: 1 }]), /losses\[0\] \(dkd\)\.loss: unknown loss "dkd"; known: ce, kd, hint, attention/);
+  fails(() => build([{ loss: "nope", weight: 1 }]), /losses\[0\] \(nope\)\.loss: unknown loss "nope"; known: ce, kd, dkd, crd, hint, attention/);
 });
 
 test("bad parameters: every problem at once, with the term's index, its loss and the field", () => {

@@ -10,6 +10,8 @@ import type { LossEntry } from "./terms/entry";
 import type { BuildEnv, LossTerm } from "./terms/types";
 import { ceEntry } from "./terms/ce";
 import { kdEntry } from "./terms/kd";
+import { dkdEntry } from "./terms/dkd";
+import { crdEntry } from "./terms/crd";
 import { hintEntry } from "./terms/hint";
 import { attentionEntry } from "./terms/attention";
 import { spEntry } from "./terms/sp";
@@ -23,6 +25,8 @@ import { confidencePenaltyEntry } from "./terms/confidence-penalty";
 const ENTRIES: LossEntry<any>[] = [
   ceEntry,
   kdEntry,
+  dkdEntry,
+  crdEntry,
   hintEntry,
   attentionEntry,
   spEntry,

@@ -1,0 +1,54 @@
+/**
+ * Contrastive representation distillation as a registry term: a student
+ * feature and a teacher feature (of the teacher model, or a tensor over the
+ * training rows given in data.inputs, e.g. a cached teacher's embeddings),
+ * each projected to `dim` and normalised, aligned by in-batch InfoNCE at τ.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { z } from "zod";
+import { deriveSeed } from "../../core/seed";
+import { createCrdHeads } from "../contrastive";
+import { defineLoss, featureName, featureShape } from "./entry";
+
+const width = (shape: number[]) => shape.slice(1).reduce((a, b) => a * b, 1);
+
+export const crdEntry = defineLoss<{ student: string; teacher?: string; teacherInput?: string; dim?: number; tau?: number; symmetric?: boolean }>({
+  name: "crd",
+  summary: "contrastive (InfoNCE) distillation of a student feature to a teacher feature or data.inputs tensor, through projection heads (dim default 64, tau default 0.1)",
+  params: z.object({
+    student: featureName,
+    teacher: featureName.optional(),
+    teacherInput: z.string().min(1).optional(),
+    dim: z.number().int().positive().optional(),
+    tau: z.number().finite().positive().optional(),
+    symmetric: z.boolean().optional(),
+  }),
+  create: (p, { weight, name, env }) => {
+    if ((p.teacher === undefined) === (p.teacherInput === undefined)) throw new Error("give exactly one of teacher (a teacher model's feature) or teacherInput (a tensor in data.inputs)");
+    const sDim = width(featureShape(env.student, p.student, "student"));
+    let tDim: number;
+    let rows: tf.Tensor2D | undefined;
+    if (p.teacherInput !== undefined) {
+      const t = env.inputs[p.teacherInput];
+      if (!t) throw new Error(`needs data.inputs["${p.teacherInput}"] (have: ${Object.keys(env.inputs).join(", ") || "none"})`);
+      if (t.rank !== 2) throw new Error(`data.inputs["${p.teacherInput}"] must be [rows, dim]; got [${t.shape}]`);
+      rows = t as tf.Tensor2D;
+      tDim = t.shape[1] as number;
+    } else {
+      tDim = width(featureShape(env.teacher, p.teacher!, "teacher"));
+    }
+    const heads = createCrdHeads(sDim, tDim, p.dim ?? 64, p.tau ?? 0.1, deriveSeed(env.seed, "crd", env.index), p.symmetric ?? true);
+    return {
+      name: name ?? `crd ${p.student}→${p.teacher ?? p.teacherInput}`,
+      weight,
+      variables: heads.variables,
+      needs: p.teacher !== undefined ? { features: [p.teacher] } : undefined,
+      compute: ({ outputs, teacher, indices }) => {
+        const sf = outputs.features[p.student];
+        if (rows) return tf.tidy(() => heads.loss(sf, tf.gather(rows!, indices)));
+        return heads.loss(sf, teacher.features[p.teacher!]);
+      },
+      dispose: () => heads.dispose(),
+    };
+  },
+});
