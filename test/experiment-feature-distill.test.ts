@@ -23,7 +23,8 @@ test("experiments/06-feature-distillation.json is valid for both budgets; ci run
   assert.equal(full.config.seeds, [0, 1, 2, 3, 4]);
   assert.ok(ci.config.seeds.every((s) => full.config.seeds.includes(s)) && ci.config.seeds.length < full.config.seeds.length);
   assert.equal({ ...ci.config, seeds: full.config.seeds }, full.config, "the ci budget changes nothing but the seeds");
-  assert.equal(full.config.variants.map((v) => v.name), ["hard labels", "response", "+ features", "+ attention", "+ relational", "all"]);
+  assert.equal(full.config.variants.map((v) => v.name), ["hard labels", "response", "DKD", "CRD", "+ features", "+ attention", "+ relational", "all"]);
+  assert.equal(full.config.publishedOrdering?.methods.map((m) => m.variant), ["response", "CRD", "DKD"]);
   assert.is(full.config.data.kind, "digits");
 });
 
@@ -34,14 +35,15 @@ test("the variants' terms are the composition shorthand's, in the same order", (
   const attention = [{ studentLayer: 0, teacherLayer: -1, loss: "kl" as const, heads: "mean" as const, weight: 1 }];
   const relational = [{ kind: "sp" as const, student: "pooled", teacher: "pooled", weight: 10 }];
   const old = [{ ce: 1 }, response, { ...response, features }, { ...response, attention }, { ...response, relational }, { ...response, features, attention, relational }];
-  old.forEach((comp, i) => assert.equal(c.variants[i].losses, compositionLosses(comp), c.variants[i].name));
+  const older = c.variants.filter((v) => v.name !== "DKD" && v.name !== "CRD");
+  old.forEach((comp, i) => assert.equal(older[i].losses, compositionLosses(comp), older[i].name));
   // The pair's own loss kind becomes the term's "metric" ("loss" names the registry entry).
   assert.equal(compositionLosses({ features: [{ ...features[0], loss: "cosine" }] })[1], { loss: "hint", weight: 1, student: "layer0", teacher: "layer1", adapter: "dense", metric: "cosine" });
 });
 
 test("a bad field is reported with its path, its value and what was expected", () => {
   const r = raw();
-  r.config.variants[2].losses[2].weight = -1;
+  r.config.variants[4].losses[2].weight = -1;
   r.config.student.layerz = 3;
   r.config.reference = "responses";
   r.budgets.ci.seeds = [0, 0];
@@ -51,7 +53,7 @@ test("a bad field is reported with its path, its value and what was expected", (
   } catch (e) {
     assert.instance(e, ConfigError);
     const m = (e as Error).message;
-    assert.match(m, /config\.variants\[2\]\.losses\[2\]\.weight: got -1; expected/);
+    assert.match(m, /config\.variants\[4\]\.losses\[2\]\.weight: got -1; expected/);
     assert.match(m, /config\.student.*layerz/);
     assert.match(m, /config\.reference: got "responses"; expected "responses" is not a variant \(variants: hard labels, response/);
   }
@@ -61,27 +63,31 @@ test("a bad field is reported with its path, its value and what was expected", (
   assert.throws(() => resolveExperiment(r2, { file: FILE, budget: "ci" }), /config\.seeds: got \[0,0\]; expected distinct seeds/);
 });
 
-test("runner on a tiny configuration: one row per (seed, variant), the reference paired with itself, adapters only for hints", async () => {
+test("runner on a tiny configuration: one row per (seed, variant), the reference paired with itself, adapters only for hints and CRD's heads, the published ordering checked", async () => {
   const r = raw();
   Object.assign(r.config, { seeds: [0, 1], epochs: 2, trainFraction: 0.1, pictureVariants: ["response"] });
   r.config.teacher.epochs = 1;
-  r.config.variants = r.config.variants.filter((v: { name: string }) => ["response", "+ features", "+ attention"].includes(v.name));
+  r.config.variants = r.config.variants.filter((v: { name: string }) => ["response", "DKD", "CRD", "+ features"].includes(v.name));
   delete r.config.baseline;
   const exp = resolveExperiment<FeatureDistillExperiment>(r, { file: FILE, budget: "full" });
   const lines: string[] = [];
   const run = await runFeatureDistill(exp, { workers: 1, log: (l) => lines.push(l) });
   const res = run.results;
-  assert.is(res.runs.length, 6);
-  assert.equal(res.runs.map((x) => `${x.seed}:${x.variant}`), ["0:response", "0:+ features", "0:+ attention", "1:response", "1:+ features", "1:+ attention"]);
+  assert.is(res.runs.length, 8);
+  assert.equal(res.runs.map((x) => `${x.seed}:${x.variant}`), ["0:response", "0:DKD", "0:CRD", "0:+ features", "1:response", "1:DKD", "1:CRD", "1:+ features"]);
   assert.ok(res.runs.every((x) => x.testAcc >= 0 && x.testAcc <= 1 && x.trainSamples === res.data.studentRows));
-  assert.equal(res.summary.map((s) => s.variant), ["response", "+ features", "+ attention"]);
+  assert.equal(res.summary.map((s) => s.variant), ["response", "DKD", "CRD", "+ features"]);
   const ref = res.summary[0];
   assert.is(ref.pairedT, null);
   assert.is(ref.gainOverReference, 0);
-  assert.equal(res.student.adapterParams, { response: 0, "+ features": 8 * 32 + 32, "+ attention": 0 }, "a dense adapter 8 → 32 for the hint only");
-  assert.equal(Object.keys(res.pictures.students), ["response", "+ features", "+ attention"]);
+  assert.equal(res.student.adapterParams, { response: 0, DKD: 0, CRD: 8 * 32 + 32 + (32 * 32 + 32), "+ features": 8 * 32 + 32 }, "a dense adapter 8 → 32 for the hint; CRD's two heads 8 → 32 and 32 → 32");
+  assert.equal(Object.keys(res.pictures.students), ["response", "DKD", "CRD", "+ features"]);
+  assert.ok(res.ordering, "the published ordering is checked");
+  assert.equal(res.ordering!.means.map((m) => m.label), ["KD", "CRD", "DKD"]);
+  assert.is(res.ordering!.steps.length, 2);
+  assert.ok(["holds", "reversed", "not shown"].includes(res.ordering!.verdict));
   assert.is(res.pictures.teacher.length, 4, "teacher picture: one map per head");
-  assert.is(run.curves.length, 6 * 2);
+  assert.is(run.curves.length, 8 * 2);
   assert.ok(res.reading[0].includes("**response** (the reference)"));
   assert.ok(lines.some((l) => l.startsWith("teacher epoch")) === false, "1 teacher epoch logs no 10th-epoch line");
 });

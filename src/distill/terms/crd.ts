@@ -45,6 +45,8 @@ export const crdEntry = defineLoss<{ student: string; teacher?: string; teacherI
       needs: p.teacher !== undefined ? { features: [p.teacher] } : undefined,
       compute: ({ outputs, teacher, indices }) => {
         const sf = outputs.features[p.student];
+        // A last batch of one row has no negatives: it adds nothing rather than stopping the run.
+        if (sf.shape[0] < 2) return tf.scalar(0);
         if (rows) return tf.tidy(() => heads.loss(sf, tf.gather(rows!, indices)));
         return heads.loss(sf, teacher.features[p.teacher!]);
       },

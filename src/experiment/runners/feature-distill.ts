@@ -4,6 +4,7 @@
  * attention pictures — everything the results file holds.
  */
 import { pct } from "../../analysis/format";
+import { checkPublishedOrdering } from "../../analysis/published-ordering";
 import { loadDataset } from "../data-source";
 import { RunOptions } from "../experiment-results";
 import { FeatureCurvePoint, FeatureSweepConfig, featureRows, featureSweep, trainFeatureTeacher } from "../feature-distill";
@@ -31,6 +32,7 @@ export async function runFeatureDistill(exp: ExperimentFile<FeatureDistillExperi
       student: { arch: sweep.studentArch, params: sweep.studentParams, adapterParams: sweep.adapterParams },
       summary,
       reading: readFeatureSweep(summary, c.reference, c.baseline),
+      ordering: c.publishedOrdering ? checkPublishedOrdering(sweep.rows, c.publishedOrdering.methods, c.publishedOrdering.source) : null,
       runs: sweep.rows,
       curves: sweep.curves.filter((p) => p.epoch % 5 === 0 || p.epoch === 1),
       pictures: { teacher: sweep.teacherPicture, students: sweep.pictures },

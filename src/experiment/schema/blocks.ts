@@ -81,6 +81,12 @@ export const transformer = obj(transformerShape).refine((s) => s.dModel % s.head
 /** Registry loss terms: [{ "loss": "kd", "weight": 0.5, "temperature": 4 }, …]; an unknown name lists the known ones. */
 export const losses = z.array(lossSpecSchema).min(1);
 
+/** A published ordering of methods to check against this experiment's variants (analysis/published-ordering.ts). */
+export const publishedOrdering = obj({
+  source: name,
+  methods: z.array(obj({ label: name, variant: name, published: probability })).min(2),
+});
+
 export const schedule = z
   .discriminatedUnion("kind", [
     obj({ kind: z.literal("constant"), base: positive }),
@@ -134,3 +140,7 @@ export type DatasetConfig =
   | { kind: "digits"; seed: number; testFraction: number }
   | { kind: "csv"; path: string; labelColumn: string | number; testFraction: number; seed: number; numClasses: number | null; header: boolean | "auto"; scaling: "minmax" | "none" }
   | { kind: "fashion-mnist"; trainRows?: number; testRows?: number; validationRows?: number; seed: number };
+export interface PublishedOrderingConfig {
+  source: string;
+  methods: { label: string; variant: string; published: number }[];
+}

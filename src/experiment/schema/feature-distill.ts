@@ -1,8 +1,8 @@
 /** Notebook 06: a Transformer teacher and students distilled with response, feature, attention and relational terms. */
 import { z } from "zod";
 import type { FeatureSweepConfig } from "../feature-distill";
-import type { DatasetConfig } from "./blocks";
-import { dataset, fraction, losses, name, named, obj, posInt, positive, seeds, trainingShape, transformer, transformerShape } from "./blocks";
+import type { DatasetConfig, PublishedOrderingConfig } from "./blocks";
+import { dataset, fraction, publishedOrdering, losses, name, named, obj, posInt, positive, seeds, trainingShape, transformer, transformerShape } from "./blocks";
 
 const variant = obj({ name, losses });
 
@@ -26,6 +26,8 @@ export const featureDistillSchema = obj({
   /** Test row whose attention maps are drawn, and the variants whose student maps are drawn. */
   pictureRow: z.number().int().min(0),
   pictureVariants: z.array(name).min(1),
+  /** A published ordering of some variants (e.g. KD < CRD < DKD) whose verdict the notebook reports. */
+  publishedOrdering: publishedOrdering.optional(),
 }).superRefine((c, ctx) => {
   const names = c.variants.map((v) => v.name);
   const must = (v: string | undefined, path: (string | number)[]) => {
@@ -34,6 +36,7 @@ export const featureDistillSchema = obj({
   must(c.reference, ["reference"]);
   must(c.baseline, ["baseline"]);
   c.pictureVariants.forEach((v, i) => must(v, ["pictureVariants", i]));
+  c.publishedOrdering?.methods.forEach((m, i) => must(m.variant, ["publishedOrdering", "methods", i, "variant"]));
 });
 
 /**
@@ -44,6 +47,7 @@ export interface FeatureDistillExperiment extends FeatureSweepConfig {
   data: DatasetConfig;
   baseline?: string;
   pictureVariants: string[];
+  publishedOrdering?: PublishedOrderingConfig;
 }
 /** Under strict tsc the schema's output must be that interface (unknown, so unchecked, without strictNullChecks). */
 type StrictOnly<T> = undefined extends null ? unknown : T;
