@@ -14,6 +14,7 @@ export const TRIAL_MODULES: Record<string, string> = {
   "feature-distill": "src/experiment/feature-distill.ts",
   "fashion-mnist": "src/experiment/fashion-sweeps.ts",
   "pretrained-teacher": "src/experiment/pretrained-teacher-trial.ts",
+  federated: "src/experiment/federated/trial.ts",
 };
 
 /** The listed name of a trial module given by absolute path; an error if it is not listed. */

@@ -16,6 +16,7 @@ import { runProgressiveStages } from "./progressive-stages";
 import { runFeatureDistill } from "./feature-distill";
 import { runFashionMnist } from "./fashion-mnist";
 import { runPretrainedTeacher } from "./pretrained-teacher";
+import { runFederated } from "./federated";
 
 type Runner = (exp: ExperimentFile<any>, opts: RunOptions) => Promise<{ results: unknown }>;
 
@@ -28,4 +29,5 @@ export const RUNNERS: Record<ExperimentKind, Runner> = {
   "feature-distill": runFeatureDistill,
   "fashion-mnist": runFashionMnist,
   "pretrained-teacher": runPretrainedTeacher,
+  federated: runFederated,
 };

@@ -12,6 +12,7 @@ import { progressiveStagesSchema } from "./progressive-stages";
 import { featureDistillSchema } from "./feature-distill";
 import { fashionMnistSchema } from "./fashion-mnist";
 import { pretrainedTeacherSchema } from "./pretrained-teacher";
+import { federatedSchema } from "./federated";
 
 export const EXPERIMENT_SCHEMAS = {
   "temperature-sweep": temperatureSweepSchema,
@@ -22,6 +23,7 @@ export const EXPERIMENT_SCHEMAS = {
   "feature-distill": featureDistillSchema,
   "fashion-mnist": fashionMnistSchema,
   "pretrained-teacher": pretrainedTeacherSchema,
+  federated: federatedSchema,
 };
 const _check: Record<string, z.ZodTypeAny> = EXPERIMENT_SCHEMAS;
 void _check;
