@@ -24,6 +24,8 @@ export interface RoundRecord {
   ensembleAcc: number;
   /** Bytes each client sent in the round. */
   bytesPerClient: number[];
+  /** Distillation only: the clients' mean test accuracy right after distilling, before training again on their labels. */
+  distilledClientAcc: number | null;
 }
 
 export interface Schedule {
@@ -57,7 +59,7 @@ async function record(round: number, clients: FedClientLike[], testY: ArrayLike<
   const probs: Float32Array[] = [];
   for (const c of clients) probs.push(await c.testProbs());
   const { clientAcc, ensembleAcc } = evaluateProbs(probs, testY, classes);
-  return { round, clientAcc, meanClientAcc: clientAcc.reduce((a, b) => a + b, 0) / clientAcc.length, ensembleAcc, bytesPerClient: bytes };
+  return { round, clientAcc, meanClientAcc: clientAcc.reduce((a, b) => a + b, 0) / clientAcc.length, ensembleAcc, bytesPerClient: bytes, distilledClientAcc: null };
 }
 
 const localSeed = (s: Schedule, client: number, round: number) => deriveSeed(s.seed, "fed-local", client, round);
@@ -77,6 +79,7 @@ export async function runDistillation(
   const records = [await record(0, clients, test.labels, test.classes, clients.map(() => 0))];
   for (let round = 1; round <= s.rounds; round++) {
     let bytes = clients.map(() => 0);
+    let distilled: number | null = null;
     if (server) {
       const messages: LogitsMessage[] = [];
       for (const c of clients) messages.push(await c.send());
@@ -84,9 +87,10 @@ export async function runDistillation(
       const targets = await server(messages);
       onRound?.({ round, messages, targets });
       for (const c of clients) await c.distil(targets, s.distil, deriveSeed(s.seed, "fed-distil", c.id, round));
+      distilled = (await record(round, clients, test.labels, test.classes, bytes)).meanClientAcc;
     }
     for (const c of clients) await c.trainLocal(s.localEpochs, localSeed(s, c.id, round));
-    records.push(await record(round, clients, test.labels, test.classes, bytes));
+    records.push({ ...(await record(round, clients, test.labels, test.classes, bytes)), distilledClientAcc: distilled });
   }
   return records;
 }

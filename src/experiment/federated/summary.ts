@@ -17,6 +17,8 @@ export interface RoundSummary {
   ensemble: Summary;
   /** Mean over clients and seeds of the bytes a client sent in this round. */
   bytesPerClient: number;
+  /** Distillation rounds: the clients' mean accuracy right after distilling (before their own labels again), over seeds. */
+  distilled: Summary | null;
 }
 
 export interface BytesSummary {
@@ -59,6 +61,7 @@ export function summarizeRounds(runs: FedTrialResult[], alphas: number[], method
           client: summarize(mine.map((r) => r.rounds[i].meanClientAcc)),
           ensemble: summarize(mine.map((r) => r.rounds[i].ensembleAcc)),
           bytesPerClient: mean(mine.map((r) => mean(r.rounds[i].bytesPerClient))),
+          distilled: mine.every((r) => r.rounds[i].distilledClientAcc !== null) ? summarize(mine.map((r) => r.rounds[i].distilledClientAcc as number)) : null,
         });
       }
     }
@@ -132,6 +135,12 @@ export function readFederated(o: {
       lines.push(
         `- ${m} ${helps}: ${meanSd(r.client.mean, r.client.std)} per client, ${pts(c.stats.meanDiff)} against ${o.reference} (paired t ${tValue(c.stats.t)}, ${verdict(c.stats)}); ensemble ${pct(r.ensemble.mean)} (${pts(e.stats.meanDiff)}, ${verdict(e.stats)}).`,
       );
+      if (r.distilled) {
+        const lost = r.distilled.mean - r.client.mean;
+        lines.push(
+          `  Right after distilling, the clients are at ${pct(r.distilled.mean)}; training again on their own labels ${lost > 0 ? `takes ${pts(lost).slice(1)} of that away (the shard's class skew pulls them back)` : `adds ${pts(-lost).slice(1)}`}.`,
+        );
+      }
     }
     if (o.fedavg) {
       const r = last(alpha, o.fedavg);

@@ -54,12 +54,12 @@ export const federatedSchema = obj({
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
   const names = c.methods.map((m) => m.name);
   if (!names.includes(c.reference)) issue(["reference"], `"${c.reference}" is not a method (methods: ${names.join(", ")})`);
-  if (c.data.publicRows >= c.data.trainRows) issue(["data", "publicRows"], `fewer than trainRows (${c.data.trainRows}); got ${c.data.publicRows}`);
+  if (c.data.publicRows >= c.data.trainRows) issue(["data", "publicRows"], `fewer than trainRows (${c.data.trainRows})`);
   if (c.data.trainRows - c.data.publicRows < c.clients * c.minClientRows) issue(["data", "publicRows"], `leaves ${c.data.trainRows - c.data.publicRows} private rows: fewer than clients × minClientRows = ${c.clients * c.minClientRows}`);
   c.distillation.losses.forEach((l, i) => {
-    if (l.loss !== "kd") issue(["distillation", "losses", i, "loss"], `"kd" only (the public rows have no labels); got "${l.loss}"`);
+    if (l.loss !== "kd") issue(["distillation", "losses", i, "loss"], '"kd" only (the public rows have no labels)');
     const t = (l as { temperature?: unknown }).temperature;
-    if (t !== undefined && t !== c.distillation.temperature) issue(["distillation", "losses", i, "temperature"], `the fusion temperature ${c.distillation.temperature} (the server's soft targets are at that T) or none; got ${t}`);
+    if (t !== undefined && t !== c.distillation.temperature) issue(["distillation", "losses", i, "temperature"], `the fusion temperature ${c.distillation.temperature} (the server's soft targets are at that T) or none`);
   });
 });
 
