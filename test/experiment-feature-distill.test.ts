@@ -8,6 +8,7 @@ import { runFeatureDistill } from "../src/experiment/runners/feature-distill";
 import { compositionLosses } from "../src/experiment/feature-distill";
 import { loadExperiment, resolveExperiment } from "../src/experiment/schema/experiment-file";
 import type { FeatureDistillExperiment } from "../src/experiment/schema/feature-distill";
+import { loadRecordedRun } from "../src/experiment/recorded-run";
 
 const FILE = path.join(__dirname, "..", "experiments", "06-feature-distillation.json");
 const raw = () => JSON.parse(fs.readFileSync(FILE, "utf8"));
@@ -90,6 +91,15 @@ test("runner on a tiny configuration: one row per (seed, variant), the reference
   assert.is(run.curves.length, 8 * 2);
   assert.ok(res.reading[0].includes("**response** (the reference)"));
   assert.ok(lines.some((l) => l.startsWith("teacher epoch")) === false, "1 teacher epoch logs no 10th-epoch line");
+});
+
+test("the recorded full-budget run is of this experiment file's full configuration, every run of it, with the ordering checked", () => {
+  const recorded = loadRecordedRun<{ runs: { variant: string; seed: number }[]; ordering: { steps: unknown[] } | null }>("06-feature-distillation");
+  assert.ok(recorded, "results/06-feature-distillation.full.json is committed");
+  const exp = loadExperiment<FeatureDistillExperiment>("06-feature-distillation", { budget: "full" });
+  assert.is(recorded!.fingerprint, exp.fingerprint, "same configuration as experiments/06-feature-distillation.json at its full budget");
+  assert.is(recorded!.results.runs.length, exp.config.seeds.length * exp.config.variants.length);
+  assert.is(recorded!.results.ordering!.steps.length, 2);
 });
 
 test.run();

@@ -78,7 +78,15 @@ export async function loadFashionData(c: FashionConfig): Promise<FashionData> {
   };
 }
 
-function teacherSpec(c: FashionConfig, name: string): FashionTeacherSpec {
+/** A fresh, untrained model of a teacher spec (seeded by its train.seed). */
+export function buildFashionTeacher(t: FashionTeacherSpec) {
+  const seed = t.train.seed;
+  return t.model.kind === "cnn"
+    ? buildConvNet({ side: 28, filters: t.model.filters, dense: t.model.dense, numClasses: 10, seed })
+    : buildMlp({ inputDim: 784, hidden: t.model.hidden, outputDim: 10, seed });
+}
+
+export function teacherSpec(c: FashionConfig, name: string): FashionTeacherSpec {
   const t = c.teachers.find((s) => s.name === name);
   if (!t) throw new Error(`no Fashion-MNIST teacher named "${name}"; the config has ${c.teachers.map((s) => s.name).join(", ")}`);
   return t;
@@ -94,16 +102,12 @@ export async function fashionTeachers(c: FashionConfig, data: FashionData, names
   try {
     for (const name of names) {
       const t = teacherSpec(c, name);
-      const seed = t.train.seed;
       out.push(
         await getTeacher({
           key: teacherKey(c, t),
           config: { model: t.model, train: t.train },
           arch: describeTeacher(t.model),
-          build: () =>
-            t.model.kind === "cnn"
-              ? buildConvNet({ side: 28, filters: t.model.filters, dense: t.model.dense, numClasses: 10, seed })
-              : buildMlp({ inputDim: 784, hidden: t.model.hidden, outputDim: 10, seed }),
+          build: () => buildFashionTeacher(t),
           data: { train: data.fit, test: data.test, trainT: data.fitT, testT: data.testT },
           hooks: hooks?.(name) ?? {
             onEpoch: (r) => console.log(`[teacher ${name}] epoch ${r.epoch}/${t.train.epochs}: loss ${r.loss.toFixed(4)}, test accuracy ${pct(r.testAcc)} (${(r.ms / 1000).toFixed(1)} s)`),
