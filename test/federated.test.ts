@@ -23,8 +23,9 @@ import { averageWeights, fuseLogitMessages } from "../src/experiment/federated/s
 import { fedSetup, fedTrial, makeClient, splitOf } from "../src/experiment/federated/trial";
 import type { FedContext } from "../src/experiment/federated/trial";
 import type { FedMethod, FedRunSpec, FedShared, FedSplit } from "../src/experiment/federated/types";
-import { resolveExperiment } from "../src/experiment/schema/experiment-file";
-import { federatedKind } from "../src/experiment/schema/federated";
+import { loadRecordedRun } from "../src/experiment/recorded-run";
+import { loadExperiment, resolveExperiment } from "../src/experiment/schema/experiment-file";
+import { FederatedExperiment, federatedKind } from "../src/experiment/schema/federated";
 import { runSweep } from "../src/experiment/sweep";
 import { deriveSeed } from "../src/core/seed";
 
@@ -351,6 +352,18 @@ test("the experiment file validates at both budgets; bad configurations name the
   bad((c) => (c.alphas = [0]), /alphas/);
   bad((c) => (c.clients = 1), /clients/);
   bad((c) => (c.methods[1].fusion = "median"), /methods\[1\]\.fusion/);
+});
+
+test("the recorded full-budget run is of the experiment file's full configuration and complete", () => {
+  const recorded = loadRecordedRun<{ runs: { method: string; alpha: number; rounds: unknown[] }[]; rounds: { client: { n: number } }[] }>("10-federated-distillation");
+  assert.ok(recorded, "results/10-federated-distillation.full.json is committed");
+  const exp = loadExperiment<FederatedExperiment>("10-federated-distillation", { budget: "full", kinds: federatedKind });
+  assert.is(recorded!.fingerprint, exp.fingerprint, "same configuration as experiments/10-federated-distillation.json at its full budget");
+  const c = exp.config;
+  // Every (method, α, seed) run, the centralised model listed under each α.
+  assert.is(recorded!.results.runs.length, c.methods.length * c.alphas.length * c.seeds.length);
+  assert.ok(recorded!.results.runs.every((r) => r.rounds.length === c.rounds + 1));
+  assert.ok(recorded!.results.rounds.every((r) => r.client.n === c.seeds.length));
 });
 
 test.run();
