@@ -13,6 +13,7 @@ export const TRIAL_MODULES: Record<string, string> = {
   "progressive-stages": "src/experiment/progressive-trials.ts",
   "feature-distill": "src/experiment/feature-distill.ts",
   "fashion-mnist": "src/experiment/fashion-sweeps.ts",
+  "fashion-beyond-kd": "src/experiment/beyond-kd/trial.ts",
   "pretrained-teacher": "src/experiment/pretrained-teacher-trial.ts",
   federated: "src/experiment/federated/trial.ts",
 };

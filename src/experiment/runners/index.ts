@@ -15,6 +15,7 @@ import { runDynamicTemperature } from "./dynamic-temperature";
 import { runProgressiveStages } from "./progressive-stages";
 import { runFeatureDistill } from "./feature-distill";
 import { runFashionMnist } from "./fashion-mnist";
+import { runFashionBeyondKd } from "./fashion-beyond-kd";
 import { runPretrainedTeacher } from "./pretrained-teacher";
 import { runFederated } from "./federated";
 
@@ -28,6 +29,7 @@ export const RUNNERS: Record<ExperimentKind, Runner> = {
   "progressive-stages": runProgressiveStages,
   "feature-distill": runFeatureDistill,
   "fashion-mnist": runFashionMnist,
+  "fashion-beyond-kd": runFashionBeyondKd,
   "pretrained-teacher": runPretrainedTeacher,
   federated: runFederated,
 };

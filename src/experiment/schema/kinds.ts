@@ -11,6 +11,7 @@ import { dynamicTemperatureSchema } from "./dynamic-temperature";
 import { progressiveStagesSchema } from "./progressive-stages";
 import { featureDistillSchema } from "./feature-distill";
 import { fashionMnistSchema } from "./fashion-mnist";
+import { fashionBeyondKdSchema } from "./fashion-beyond-kd";
 import { pretrainedTeacherSchema } from "./pretrained-teacher";
 import { federatedSchema } from "./federated";
 
@@ -22,6 +23,7 @@ export const EXPERIMENT_SCHEMAS = {
   "progressive-stages": progressiveStagesSchema,
   "feature-distill": featureDistillSchema,
   "fashion-mnist": fashionMnistSchema,
+  "fashion-beyond-kd": fashionBeyondKdSchema,
   "pretrained-teacher": pretrainedTeacherSchema,
   federated: federatedSchema,
 };
