@@ -37,7 +37,8 @@ export interface BeyondKdRow {
 
 export interface BeyondKdTrialResult {
   row: BeyondKdRow;
-  curve: { arm: string; seed: number; epoch: number; testAcc: number }[];
+  /** Per epoch: test accuracy and the training loss (the weighted total). */
+  curve: { arm: string; seed: number; epoch: number; testAcc: number; loss: number }[];
   params: number;
 }
 
@@ -119,7 +120,7 @@ export async function beyondKdTrial(t: SweepTrialSpec<BeyondKdPoint>, ctx: Trial
         arm: arm.name, seed: t.seed, testAcc: last.testAcc, teacherAgreement: last.teacherAgreement, trainRows,
         labelledRows: arm.rows === "all" ? trainRows : s.labelled.length, epochs, steps: studentSteps(trainRows, student.batchSize, epochs), ms: performance.now() - t0,
       },
-      curve: history.map((h) => ({ arm: arm.name, seed: t.seed, epoch: h.epoch, testAcc: h.testAcc })),
+      curve: history.map((h) => ({ arm: arm.name, seed: t.seed, epoch: h.epoch, testAcc: h.testAcc, loss: h.loss })),
       params: countParams(model),
     };
   } finally {
