@@ -123,7 +123,7 @@ test("layerOutputs: a hidden layer's output, batched, equals relu(x·W + b)", ()
   model.dispose();
 });
 
-const row = (a: string, seed: number, acc: number): BeyondKdRow => ({ arm: a, seed, testAcc: acc, teacherAgreement: null, trainRows: 10, labelledRows: 10, steps: 5, ms: 1 });
+const row = (a: string, seed: number, acc: number): BeyondKdRow => ({ arm: a, seed, testAcc: acc, teacherAgreement: null, trainRows: 10, labelledRows: 10, epochs: 1, steps: 5, ms: 1 });
 
 test("summarizeComparison: paired gains and t by hand; the reading says which arms are clearly better", () => {
   const rows = [row("ref", 0, 0.8), row("ref", 1, 0.82), row("ref", 2, 0.81), row("up", 0, 0.85), row("up", 1, 0.88), row("up", 2, 0.86), row("flat", 0, 0.81), row("flat", 1, 0.8), row("flat", 2, 0.83)];

@@ -38,7 +38,7 @@ export function loadRecordedRun<R = Record<string, unknown>>(name: string, dir =
 }
 
 /** One line saying where a recorded run comes from. */
-export function describeRecordedRun(r: RecordedRun): string {
+export function describeRecordedRun(r: RecordedRun<unknown>): string {
   const b = r.environment.backend as { name?: string } | string;
   const backend = typeof b === "string" ? b : b?.name ?? "?";
   return `recorded ${r.createdAt.slice(0, 10)} on ${r.environment.cpus} × ${r.environment.cpuModel.trim()} (${backend} backend, tfjs ${r.environment.tfjs}, Node ${r.environment.node}) in ${(r.runSeconds / 60).toFixed(0)} min; ${path.relative(projectRoot(), r.file)}`;
