@@ -1,9 +1,7 @@
 /**
  * Summaries of the federated runs over seeds: accuracy per (α, method, round),
- * bytes sent, paired comparisons at the last round (matched by seed), and a
- * reading written from those numbers.
+ * bytes sent, paired comparisons at the last round (matched by seed).
  */
-import { meanSd, pct, pts, tValue } from "../../analysis/format";
 import { PairedStats, Summary, pairedComparison, summarize } from "../../analysis/stats";
 import type { FedTrialResult } from "./types";
 
@@ -98,69 +96,4 @@ export function compareFinal(runs: FedTrialResult[], alphas: number[], pairs: [s
     }
   }
   return out;
-}
-
-const verdict = (s: PairedStats) => (s.clear ? "clear at 95 %" : "not clear at 95 %");
-
-/** Plain sentences from the numbers: where distillation helps the clients, where it does not, and at what cost in bytes. */
-export function readFederated(o: {
-  rounds: RoundSummary[];
-  comparisons: Comparison[];
-  bytes: BytesSummary[];
-  alphas: number[];
-  reference: string;
-  distilMethods: string[];
-  fedavg: string | null;
-  central: string | null;
-  skew: { alpha: number; skew: number }[];
-}): string[] {
-  const lines: string[] = [];
-  const last = (alpha: number, method: string) => {
-    const rs = o.rounds.filter((r) => r.alpha === alpha && r.method === method);
-    return rs[rs.length - 1];
-  };
-  const cmp = (alpha: number, candidate: string, baseline: string, measure: "client" | "ensemble") =>
-    o.comparisons.find((c) => c.alpha === alpha && c.candidate === candidate && c.baseline === baseline && c.measure === measure);
-  for (const alpha of o.alphas) {
-    const skew = o.skew.find((s) => s.alpha === alpha)?.skew;
-    const ref = last(alpha, o.reference);
-    if (!ref) continue;
-    lines.push(`**α = ${alpha}** (class skew ${skew === undefined ? "n/a" : skew.toFixed(2)}): ${o.reference} ends at ${meanSd(ref.client.mean, ref.client.std)} per client, ${meanSd(ref.ensemble.mean, ref.ensemble.std)} as an ensemble.`);
-    for (const m of o.distilMethods) {
-      const r = last(alpha, m);
-      const c = cmp(alpha, m, o.reference, "client");
-      const e = cmp(alpha, m, o.reference, "ensemble");
-      if (!r || !c || !e) continue;
-      const helps = c.stats.meanDiff > 0 && c.stats.clear ? "helps the clients" : c.stats.meanDiff < 0 && c.stats.clear ? "hurts the clients" : "makes no clear difference to the clients";
-      lines.push(
-        `- ${m} ${helps}: ${meanSd(r.client.mean, r.client.std)} per client, ${pts(c.stats.meanDiff)} against ${o.reference} (paired t ${tValue(c.stats.t)}, ${verdict(c.stats)}); ensemble ${pct(r.ensemble.mean)} (${pts(e.stats.meanDiff)}, ${verdict(e.stats)}).`,
-      );
-      if (r.distilled) {
-        const lost = r.distilled.mean - r.client.mean;
-        lines.push(
-          `  Right after distilling, the clients are at ${pct(r.distilled.mean)}; training again on their own labels ${lost > 0 ? `takes ${pts(lost).slice(1)} of that away (the shard's class skew pulls them back)` : `adds ${pts(-lost).slice(1)}`}.`,
-        );
-      }
-    }
-    if (o.fedavg) {
-      const r = last(alpha, o.fedavg);
-      const c = cmp(alpha, o.fedavg, o.reference, "client");
-      if (r && c) lines.push(`- ${o.fedavg} (one shared architecture): ${meanSd(r.client.mean, r.client.std)}, ${pts(c.stats.meanDiff)} against ${o.reference} per client (${verdict(c.stats)}).`);
-      for (const m of o.distilMethods) {
-        const d = cmp(alpha, m, o.fedavg, "client");
-        if (d) lines.push(`- ${m} against ${o.fedavg}, per client: ${pts(d.stats.meanDiff)} (${verdict(d.stats)}).`);
-      }
-    }
-    if (o.central) {
-      const r = last(alpha, o.central);
-      if (r) lines.push(`- The centralised model on every private row (the upper bound) reaches ${meanSd(r.client.mean, r.client.std)}.`);
-    }
-  }
-  const logits = o.bytes.filter((b) => o.distilMethods.includes(b.method) && b.perRound);
-  const avg = o.bytes.find((b) => b.method === o.fedavg);
-  if (logits.length && avg?.perRound) {
-    const ratio = avg.perRound / logits[0].perRound!;
-    lines.push(`**Bytes**: a distilling client sends ${logits[0].perRound!.toLocaleString("en-US")} bytes per round (logits on the public rows), a FedAvg client ${avg.perRound.toLocaleString("en-US")} (its parameters): ${ratio >= 1 ? `${ratio.toFixed(1)}× less` : `${(1 / ratio).toFixed(1)}× more`} for distillation, whatever the clients' architectures.`);
-  }
-  return lines;
 }

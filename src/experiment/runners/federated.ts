@@ -9,7 +9,8 @@ import { pct } from "../../analysis/format";
 import { loadFashionMnist } from "../../data/fashion-mnist";
 import { RunOptions } from "../experiment-results";
 import { prepareFederated } from "../federated/data";
-import { byAlpha, compareFinal, readFederated, summarizeBytes, summarizeRounds } from "../federated/summary";
+import { readFederated } from "../federated/reading";
+import { byAlpha, compareFinal, summarizeBytes, summarizeRounds } from "../federated/summary";
 import { fedSetup, fedTrial } from "../federated/trial";
 import type { FedContext } from "../federated/trial";
 import type { FedMethod, FedPoint, FedRunSpec, FedShared, FedTrialResult } from "../federated/types";
@@ -76,17 +77,7 @@ export async function runFederated(exp: ExperimentFile<FederatedExperiment>, opt
   const bytes = summarizeBytes(runs, names);
   const comparisons = compareFinal(runs, c.alphas, comparisonPairs(methods, c.reference));
   const skew = c.alphas.map((alpha) => ({ alpha, skew: splits.filter((s) => s.alpha === alpha).reduce((a, s) => a + s.skew, 0) / c.seeds.length }));
-  const reading = readFederated({
-    rounds,
-    comparisons,
-    bytes,
-    alphas: c.alphas,
-    reference: c.reference,
-    distilMethods: methods.filter((m) => m.kind === "distil").map((m) => m.name),
-    fedavg: methods.find((m) => m.kind === "fedavg")?.name ?? null,
-    central: methods.find((m) => m.kind === "central")?.name ?? null,
-    skew,
-  });
+  const reading = readFederated({ alphas: c.alphas, methods, reference: c.reference }, { rounds, comparisons, bytes, skew });
   const results = {
     data: { privateRows: cut.poolRows.length, publicRows: cut.publicRows.length, testRows: data.testY.length, fullTrain: fm.fullTrain, fullTest: fm.fullTest },
     splits: splits.map((s) => ({ alpha: s.alpha, seed: s.seed, rows: s.shards.map((x) => x.rows.length), skew: s.skew, classCounts: s.classCounts, draws: s.draws })),
