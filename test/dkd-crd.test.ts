@@ -9,10 +9,11 @@ import * as assert from "uvu/assert";
 import { initBackend, tf } from "../src/backend";
 import { dkdFromLogProbs, dkdLoss, dkdLossFromProbs, dkdWarmup } from "../src/distill/dkd";
 import { createCrdHeads, infoNce, l2Normalize } from "../src/distill/contrastive";
+import { createCrdMemory } from "../src/distill/crd-memory";
 import { kdLoss } from "../src/distill/losses";
 import { buildLossTerms } from "../src/distill/registry";
 import type { BuildEnv, LossContext } from "../src/distill/terms/types";
-import { denseRef, dkdRef, finiteDiff, fixedMatrix, infoNceRef, l2NormalizeRef, maxAbsDiff, softmax } from "./reference";
+import { crdMemoryRef, denseRef, dkdRef, finiteDiff, fixedMatrix, infoNceRef, l2NormalizeRef, maxAbsDiff, softmax } from "./reference";
 
 test.before(async () => {
   await initBackend({ log: false });
@@ -180,6 +181,60 @@ test("crd: the loss is lower when the student's embedding copies the teacher's, 
   opt.dispose();
   tf.dispose([teacherEmb, random, student]);
   heads.dispose();
+});
+
+test("crd memory bank: the loss equals the float64 reference over the drawn bank rows; the batch's rows are refreshed by momentum; seeded draws; no leaks", () => {
+  const mem = createCrdMemory(10, 3, 6, 0.2, 0.5, 7);
+  const s = l2NormalizeRef(fixedMatrix(4, 3, 91));
+  const t = l2NormalizeRef(fixedMatrix(4, 3, 92));
+  const idx = [2, 5, 7, 9];
+  const bankS = mem.student.arraySync() as number[][];
+  const bankT = mem.teacher.arraySync() as number[][];
+  const neg = mem.negativesAt(3);
+  assert.equal(neg, mem.negativesAt(3), "the same step draws the same rows");
+  assert.not.equal(neg, mem.negativesAt(4));
+  assert.ok(neg.every((i) => Number.isInteger(i) && i >= 0 && i < 10) && neg.length === 6);
+  const got = scalar(() => mem.loss(tf.tensor2d(s), tf.tensor2d(t), tf.tensor1d(idx, "int32"), 3));
+  close(got, crdMemoryRef(s, t, neg.map((i) => bankS[i]), neg.map((i) => bankT[i]), 0.2), 2e-5, "memory loss");
+  assert.equal(mem.teacher.arraySync(), bankT, "banks untouched until the next call");
+  mem.flush();
+  const after = mem.teacher.arraySync() as number[][];
+  const want = l2NormalizeRef(idx.map((r, k) => bankT[r].map((v, j) => 0.5 * v + 0.5 * t[k][j])));
+  idx.forEach((r, k) => assert.ok(maxAbsDiff([after[r]], [want[k]]) < 1e-5, `teacher bank row ${r} refreshed`));
+  assert.ok(maxAbsDiff([after[0], after[1]], [bankT[0], bankT[1]]) === 0, "other rows unchanged");
+  const n0 = tf.memory().numTensors;
+  for (let step = 0; step < 5; step++) scalar(() => mem.loss(tf.tensor2d(s), tf.tensor2d(t), tf.tensor1d(idx, "int32"), step));
+  assert.is(tf.memory().numTensors, n0 + 3, "one queued refresh at a time (rows, student and teacher embeddings)");
+  mem.flush();
+  assert.is(tf.memory().numTensors, n0, "and none after it is applied");
+  fails(() => createCrdMemory(1, 3, 4, 0.1, 0.5, 0), /number of training rows/);
+  fails(() => createCrdMemory(10, 3, 0, 0.1, 0.5, 0), /negatives must be a positive integer; got 0/);
+  mem.dispose();
+});
+
+test("crd term with a memory bank trains through fit: more negatives than the batch, the loss falls, and the run is reproducible", async () => {
+  const { fit } = await import("../src/train/trainer");
+  const { layersFeatureModel } = await import("../src/models/probe");
+  const { buildMlp } = await import("../src/models/mlp");
+  const x = tf.tensor2d(fixedMatrix(40, 6, 101, 1));
+  const y = tf.tensor1d(Array.from({ length: 40 }, (_, i) => i % 3), "int32");
+  const emb = tf.tensor2d(fixedMatrix(40, 5, 102));
+  const run = async () => {
+    const m = layersFeatureModel(buildMlp({ inputDim: 6, hidden: [8], outputDim: 3, seed: 1 }), ["dense_0"]);
+    try {
+      const h = await fit(m, { train: { x, y }, test: { x, y }, inputs: { emb } }, { epochs: 12, batchSize: 8, learningRate: 0.02, seed: 2, losses: [{ loss: "crd", weight: 1, student: "dense_0", teacherInput: "emb", dim: 4, tau: 0.2, negatives: 24 }] });
+      return h.map((r) => r.loss);
+    } finally {
+      m.dispose();
+    }
+  };
+  const n0 = tf.memory().numTensors;
+  const a = await run();
+  assert.is(tf.memory().numTensors, n0, "banks and queued refreshes released with the term");
+  assert.ok(a[a.length - 1] < a[0] - 0.2, `loss ${a[0]} → ${a[a.length - 1]}`);
+  assert.equal(await run(), a, "same seed, same losses");
+  fails(() => buildLossTerms([{ loss: "crd", weight: 1, student: "h", teacherInput: "emb", momentum: 0.9 }], { ...env, inputs: { emb } }), /momentum is a memory-bank setting/);
+  tf.dispose([x, y, emb]);
 });
 
 test.run();

@@ -84,3 +84,10 @@ export const l2NormalizeRef = (x: number[][]): number[][] => x.map((r) => {
 
 /** x·W + b in float64. */
 export const denseRef = (x: number[][], w: number[][], b: number[]): number[][] => x.map((r) => b.map((bj, j) => bj + r.reduce((a, v, k) => a + v * w[k][j], 0)));
+
+/** CRD with memory negatives, softmax form: mean over rows and both directions of −log softmax([s·t, s·negT…]/τ)[0]. */
+export function crdMemoryRef(s: number[][], t: number[][], negS: number[][], negT: number[][], tau: number): number {
+  const dot = (a: number[], b: number[]) => a.reduce((acc, v, k) => acc + v * b[k], 0);
+  const side = (a: number[][], b: number[][], neg: number[][]) => a.reduce((acc, ai, i) => acc - logSoftmax([dot(ai, b[i]), ...neg.map((n) => dot(ai, n))].map((v) => v / tau))[0], 0) / a.length;
+  return 0.5 * (side(s, t, negT) + side(t, s, negS));
+}

@@ -44,6 +44,8 @@ export interface CrdHeads {
   variables: tf.Variable[];
   /** Both embeddings projected and normalised, then InfoNCE. */
   loss(studentFeature: tf.Tensor, teacherFeature: tf.Tensor): tf.Scalar;
+  /** Both embeddings projected and normalised. */
+  embed(studentFeature: tf.Tensor, teacherFeature: tf.Tensor): { s: tf.Tensor2D; t: tf.Tensor2D };
   dispose(): void;
 }
 
@@ -56,6 +58,7 @@ export function createCrdHeads(studentDim: number, teacherDim: number, dim: numb
     student,
     teacher,
     variables: [...student.variables, ...teacher.variables],
+    embed: (sf, tfeat) => ({ s: l2Normalize(student.apply(flatRows(sf)) as tf.Tensor2D), t: l2Normalize(teacher.apply(flatRows(tfeat)) as tf.Tensor2D) }),
     loss: (sf, tfeat) =>
       tf.tidy(() => infoNce(l2Normalize(student.apply(flatRows(sf)) as tf.Tensor2D), l2Normalize(teacher.apply(flatRows(tfeat)) as tf.Tensor2D), tau, symmetric)),
     dispose() {

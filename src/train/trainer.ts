@@ -49,7 +49,7 @@ export async function fit(modelLike: ModelLike, data: TrainData, config: TrainCo
 
   const shapes = config.losses ? { student: outputShapes(model, inputDim), teacher: teacher ? outputShapes(teacher, inputDim) : undefined } : { student: { name: model.name, features: {}, attentions: [] } };
   const terms: LossTerm[] = [
-    ...buildLossTerms(objective(config, alpha), { ...shapes, hasTeacherOutputs: hasTeacher, seed: config.seed, inputs: data.inputs ?? {} }),
+    ...buildLossTerms(objective(config, alpha), { ...shapes, hasTeacherOutputs: hasTeacher, seed: config.seed, inputs: data.inputs ?? {}, trainRows: data.train.x.shape[0] }),
     ...(config.extraTerms ?? []),
   ];
   hooks.onStart?.({ partNames: terms.map((t) => t.name), extraParams: terms.flatMap((t) => t.variables ?? []).reduce((a, v) => a + v.size, 0) });

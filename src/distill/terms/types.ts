@@ -94,6 +94,8 @@ export interface BuildEnv {
   seed: number;
   /** Tensors over the training rows that some terms read by name (e.g. pseudo-label targets and mask). */
   inputs: Record<string, tf.Tensor>;
+  /** Number of training rows (terms that keep a state per row, e.g. CRD's memory bank). */
+  trainRows?: number;
   /** Position of the term among the terms of its entry (0 for the first hint, …). */
   index: number;
 }
