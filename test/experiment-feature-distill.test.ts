@@ -24,7 +24,7 @@ test("experiments/06-feature-distillation.json is valid for both budgets; ci run
   assert.equal(full.config.seeds, [0, 1, 2, 3, 4]);
   assert.ok(ci.config.seeds.every((s) => full.config.seeds.includes(s)) && ci.config.seeds.length < full.config.seeds.length);
   assert.equal({ ...ci.config, seeds: full.config.seeds }, full.config, "the ci budget changes nothing but the seeds");
-  assert.equal(full.config.variants.map((v) => v.name), ["hard labels", "response", "DKD", "CRD", "+ features", "+ attention", "+ relational", "all"]);
+  assert.equal(full.config.variants.map((v) => v.name), ["hard labels", "response", "DKD", "CRD", "CRD · memory bank", "+ features", "+ attention", "+ relational", "all"]);
   assert.equal(full.config.publishedOrdering?.methods.map((m) => m.variant), ["response", "CRD", "DKD"]);
   assert.is(full.config.data.kind, "digits");
 });
@@ -36,7 +36,7 @@ test("the variants' terms are the composition shorthand's, in the same order", (
   const attention = [{ studentLayer: 0, teacherLayer: -1, loss: "kl" as const, heads: "mean" as const, weight: 1 }];
   const relational = [{ kind: "sp" as const, student: "pooled", teacher: "pooled", weight: 10 }];
   const old = [{ ce: 1 }, response, { ...response, features }, { ...response, attention }, { ...response, relational }, { ...response, features, attention, relational }];
-  const older = c.variants.filter((v) => v.name !== "DKD" && v.name !== "CRD");
+  const older = c.variants.filter((v) => !["DKD", "CRD", "CRD · memory bank"].includes(v.name));
   old.forEach((comp, i) => assert.equal(older[i].losses, compositionLosses(comp), older[i].name));
   // The pair's own loss kind becomes the term's "metric" ("loss" names the registry entry).
   assert.equal(compositionLosses({ features: [{ ...features[0], loss: "cosine" }] })[1], { loss: "hint", weight: 1, student: "layer0", teacher: "layer1", adapter: "dense", metric: "cosine" });
@@ -44,7 +44,7 @@ test("the variants' terms are the composition shorthand's, in the same order", (
 
 test("a bad field is reported with its path, its value and what was expected", () => {
   const r = raw();
-  r.config.variants[4].losses[2].weight = -1;
+  r.config.variants[5].losses[2].weight = -1;
   r.config.student.layerz = 3;
   r.config.reference = "responses";
   r.budgets.ci.seeds = [0, 0];
@@ -54,7 +54,7 @@ test("a bad field is reported with its path, its value and what was expected", (
   } catch (e) {
     assert.instance(e, ConfigError);
     const m = (e as Error).message;
-    assert.match(m, /config\.variants\[4\]\.losses\[2\]\.weight: got -1; expected/);
+    assert.match(m, /config\.variants\[5\]\.losses\[2\]\.weight: got -1; expected/);
     assert.match(m, /config\.student.*layerz/);
     assert.match(m, /config\.reference: got "responses"; expected "responses" is not a variant \(variants: hard labels, response/);
   }
