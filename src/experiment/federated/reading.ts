@@ -117,13 +117,12 @@ function inShort(
     );
   }
   if (fedavg) {
-    const vs = best.map((b) => ({ alpha: b.alpha, d: cmp(b.alpha, b.m, fedavg) })).filter((x) => x.d);
-    const fedavgBetter = vs.filter((x) => x.d!.clear && x.d!.meanDiff < 0).map((x) => `α = ${x.alpha} (${pts(-x.d!.meanDiff)})`);
-    const distilBetter = vs.filter((x) => x.d!.clear && x.d!.meanDiff > 0).map((x) => `α = ${x.alpha} (${pts(x.d!.meanDiff)})`);
-    const cost = bytesRatio !== null && bytesRatio > 1 ? `, while sending ${bytesRatio.toFixed(1)}× more bytes per round and forcing one architecture on every client` : "";
-    if (fedavgBetter.length) out.push(`${fedavg} is clearly better than the best distillation at ${list(fedavgBetter)}${cost}.`);
-    if (distilBetter.length) out.push(`Distillation is clearly better than ${fedavg} at ${list(distilBetter)}.`);
-    if (!fedavgBetter.length && !distilBetter.length) out.push(`Against ${fedavg} the difference is not clear at any α.`);
+    const vs = best.map((b) => ({ alpha: b.alpha, d: cmp(b.alpha, b.m, fedavg) })).filter((x): x is { alpha: number; d: PairedStats } => !!x.d);
+    const cost = bytesRatio !== null && bytesRatio > 1 ? ` — while sending ${bytesRatio.toFixed(1)}× more bytes per round and forcing one architecture on every client` : "";
+    const each = vs.map((x) => `${size(x.d.meanDiff)} at α = ${x.alpha} (${x.d.clear ? "clear" : "not clear"})`);
+    if (vs.length && vs.every((x) => x.d.meanDiff < 0)) out.push(`${fedavg} is ahead of the best distillation rule by ${list(each)}${cost}.`);
+    else if (vs.length && vs.every((x) => x.d.meanDiff > 0)) out.push(`The best distillation rule is ahead of ${fedavg} by ${list(each)}.`);
+    else if (vs.length) out.push(`Best distillation rule against ${fedavg}: ${list(vs.map((x) => `${pts(x.d.meanDiff)} at α = ${x.alpha} (${x.d.clear ? "clear" : "not clear"})`))}.`);
   }
   return out;
 }
