@@ -48,8 +48,8 @@ export function federatedRoundsSpec(points: RoundPoint[], title = "Test accuracy
   } as TopLevelSpec;
 }
 
-/** Bytes one client sends per communicating round, per method (log scale; methods that send nothing are listed at 0 in the title's table, not drawn). */
-export function bytesSpec(rows: { method: string; perRound: number; total: number }[], title = "Bytes one client sends per round (log scale)"): TopLevelSpec {
+/** Bytes one client sends per communicating round, per method (methods that send nothing are not drawn). */
+export function bytesSpec(rows: { method: string; perRound: number; total: number }[], title = "Bytes one client sends per communicating round"): TopLevelSpec {
   return {
     $schema: SCHEMA,
     title,
@@ -60,8 +60,8 @@ export function bytesSpec(rows: { method: string; perRound: number; total: numbe
       {
         mark: { type: "bar" },
         encoding: {
-          y: { field: "method", type: "nominal", title: null, sort: null },
-          x: { field: "perRound", type: "quantitative", title: "bytes per client per round", scale: { type: "log" } },
+          y: { field: "method", type: "nominal", title: null, sort: null, axis: { labelLimit: 260 } },
+          x: { field: "perRound", type: "quantitative", title: "bytes per client per round", scale: { zero: true } },
           color: { field: "method", type: "nominal", legend: null, sort: null },
           tooltip: [{ field: "method" }, { field: "perRound", title: "bytes per round", format: "," }, { field: "total", title: "bytes over the run", format: "," }],
         },
