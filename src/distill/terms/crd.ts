@@ -2,7 +2,8 @@
  * Contrastive representation distillation as a registry term: a student
  * feature and a teacher feature (of the teacher model, or a tensor over the
  * training rows given in data.inputs, e.g. a cached teacher's embeddings),
- * each projected to `dim` and normalised, aligned by in-batch InfoNCE at τ.
+ * each projected to `dim` and normalised, aligned by in-batch InfoNCE at τ —
+ * or, with `negatives`, against K rows of CRD's memory bank (crd-memory.ts).
  */
 import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
@@ -43,9 +44,9 @@ export const crdEntry = defineLoss<{ student: string; teacher?: string; teacherI
     }
     const dim = p.dim ?? 64;
     const tau = p.tau ?? 0.1;
-    const heads = createCrdHeads(sDim, tDim, dim, tau, deriveSeed(env.seed, "crd", env.index), p.symmetric ?? true);
     if (p.momentum !== undefined && p.negatives === undefined) throw new Error("momentum is a memory-bank setting: give negatives too");
     const memory = p.negatives === undefined ? null : createCrdMemory(env.trainRows ?? 0, dim, p.negatives, tau, p.momentum ?? 0.5, deriveSeed(env.seed, "crd-memory", env.index));
+    const heads = createCrdHeads(sDim, tDim, dim, tau, deriveSeed(env.seed, "crd", env.index), p.symmetric ?? true);
     const lossOf = (sf: tf.Tensor, tfeat: tf.Tensor, indices: tf.Tensor1D, step: number): tf.Scalar => {
       if (!memory) return heads.loss(sf, tfeat);
       return tf.tidy(() => {
