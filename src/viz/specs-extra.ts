@@ -60,7 +60,7 @@ export function epochsToReachSpec(
 
 /** The layers of one accuracy-per-variant panel: every seed as a dot, mean as a tick, optional reference lines. */
 function accuracyLayers(rows: { variant: string; seed: number; testAcc: number }[], references: { label: string; testAcc: number }[]): unknown[] {
-  const y = { field: "variant", type: "nominal", sort: null, title: null } as const;
+  const y = { field: "variant", type: "nominal", sort: null, title: null, axis: { labelLimit: 280 } } as const;
   const x = { field: "testAcc", type: "quantitative", title: "test accuracy", scale: { zero: false } } as const;
   const layers: unknown[] = [
     { data: { values: rows }, mark: { type: "circle", size: 40, opacity: 0.5 }, encoding: { y, x, tooltip: [{ field: "variant" }, { field: "seed" }, { field: "testAcc", format: ".3f" }] } },
