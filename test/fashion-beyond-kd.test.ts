@@ -19,6 +19,7 @@ import { buildMlp } from "../src/models/mlp";
 import { loadExperiment, resolveExperiment } from "../src/experiment/schema/experiment-file";
 import type { FashionBeyondKdExperiment } from "../src/experiment/schema/fashion-beyond-kd";
 import { fixedMatrix } from "./reference";
+import { loadRecordedRun } from "../src/experiment/recorded-run";
 
 const FILE = path.join(__dirname, "..", "experiments", "07-fashion-mnist-beyond-kd.json");
 const raw = () => JSON.parse(fs.readFileSync(FILE, "utf8"));
@@ -144,6 +145,16 @@ test("checkPublishedOrdering: holds, reversed and not shown", () => {
   assert.is(checkPublishedOrdering(mk([0.8, 0.81, 0.82], [0.75, 0.77, 0.76], [0.8, 0.83, 0.81]), methods, "paper").verdict, "reversed");
   assert.is(checkPublishedOrdering(mk([0.7, 0.8, 0.75], [0.76, 0.74, 0.75], [0.8, 0.7, 0.78]), methods, "paper").verdict, "not shown");
   assert.throws(() => checkPublishedOrdering(mk([0.7], [0.7], [0.7]), [{ label: "X", variant: "x", published: 0.5 }, methods[0]], "paper"), /no runs of variant "x"/);
+});
+
+test("the recorded full-budget run is of this experiment file's full configuration, with every arm × seed and every comparison", () => {
+  const rec = loadRecordedRun<{ runs: BeyondKdRow[]; comparisons: { title: string }[]; data: { fitRows: number; labelledRows: number } }>("07-fashion-mnist-beyond-kd");
+  assert.ok(rec, "results/07-fashion-mnist-beyond-kd.full.json is committed");
+  const exp = loadExperiment<FashionBeyondKdExperiment>("07-fashion-mnist-beyond-kd", { budget: "full" });
+  assert.is(rec!.fingerprint, exp.fingerprint);
+  assert.is(rec!.results.runs.length, exp.config.arms.length * exp.config.seeds.length);
+  assert.equal(rec!.results.comparisons.map((c) => c.title), exp.config.comparisons.map((c) => c.title));
+  assert.is(rec!.results.data.labelledRows, Math.round(rec!.results.data.fitRows * exp.config.labelledFraction));
 });
 
 test.run();
