@@ -112,6 +112,49 @@ function tinyData() {
   return { train, test, trainT: train.toTensors(), testT: test.toTensors() };
 }
 
+test("teacher logits cache: saved beside the teacher, read back bit for bit, recomputed when corrupt, truncated, of another backend or model", async () => {
+  const data = tinyData();
+  const dir = path.join(tmp, "teachers-logits");
+  const lines: string[] = [];
+  const req = {
+    key: "tiny", dir, arch: "tiny-cnn", data, log: (l: string) => lines.push(l),
+    config: { conv: { filters: [2, 2], dense: 4 }, train: { epochs: 1, batchSize: 20, learningRate: 1e-2, seed: 0 } },
+    build: () => buildConvNet({ side: 28, filters: [2, 2], dense: 4, numClasses: 10, seed: 0 }),
+  };
+  const t1 = await getTeacher(req);
+  const fresh = { train: Array.from(t1.outputs.train.dataSync()), test: Array.from(t1.outputs.test.dataSync()) };
+  assert.match(lines[lines.length - 1], /logits computed and saved \(no saved logits yet/);
+  t1.dispose();
+  const logitsDir = path.join(dir, "tiny", "logits");
+  assert.ok(["train.f32", "test.f32", "logits.json"].every((f) => fs.existsSync(path.join(logitsDir, f))));
+  const again = async (re: RegExp) => {
+    const t = await getTeacher(req);
+    assert.is(t.source, "cache", "the teacher itself is reloaded");
+    assert.match(lines[lines.length - 1], re);
+    assert.equal(Array.from(t.outputs.train.dataSync()), fresh.train, "train logits equal the fresh ones");
+    assert.equal(Array.from(t.outputs.test.dataSync()), fresh.test, "test logits equal the fresh ones");
+    t.dispose();
+  };
+  await again(/read from/);
+  const f = path.join(logitsDir, "train.f32");
+  const b = fs.readFileSync(f);
+  b[5] ^= 0xff;
+  fs.writeFileSync(f, b);
+  await again(/computed and saved \(.*train\.f32 changed since it was saved/);
+  await again(/read from/);
+  fs.writeFileSync(f, fs.readFileSync(f).subarray(0, 100));
+  await again(/computed and saved \(.*train\.f32 has 100 bytes, expected 2400/);
+  const metaFile = path.join(logitsDir, "logits.json");
+  const meta = JSON.parse(fs.readFileSync(metaFile, "utf8"));
+  fs.writeFileSync(metaFile, JSON.stringify({ ...meta, backend: "webgpu" }));
+  await again(/computed and saved \(saved for another backend/);
+  fs.writeFileSync(metaFile, JSON.stringify({ ...meta, modelSha256: "0".repeat(64) }));
+  await again(/computed and saved \(saved for another model/);
+  fs.writeFileSync(metaFile, "{ nope");
+  await again(/computed and saved \(.*not valid JSON/);
+  await again(/read from/);
+});
+
 test("teacher cache: trains once, reloads, retrains when stale or corrupt", async () => {
   const data = tinyData();
   const dir = path.join(tmp, "teachers");
@@ -136,7 +179,8 @@ test("teacher cache: trains once, reloads, retrains when stale or corrupt", asyn
   assert.is(t2.source, "cache");
   assert.is(t2.reason, null);
   assert.equal(t2.outputs.test.arraySync(), logits1);
-  assert.ok(lines[lines.length - 1].includes("reloaded"));
+  assert.ok(lines[lines.length - 2].includes("reloaded"));
+  assert.match(lines[lines.length - 1], /logits on 60 \+ 20 rows read from/);
   t2.dispose();
 
   const t3 = await getTeacher(req(2)); // config changed

@@ -5,7 +5,8 @@
  * sha256), and every later notebook run reloads it instead of retraining.
  * A stale entry (different config or data) or a corrupt one (missing or
  * unreadable files, changed weights, a test accuracy that no longer matches)
- * is retrained and overwritten; the progress line says which and why.
+ * is retrained and overwritten; the progress line says which and why. Its
+ * logits on the train and test rows are cached beside it (teacher-logits-cache.ts).
  * Default dir: <reports>/teachers (REPORTS_DIR respected) or $TEACHER_CACHE_DIR.
  */
 import * as crypto from "crypto";
@@ -14,7 +15,8 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { writeJsonAtomic } from "../atomic";
 import { Dataset, Tensors } from "../data/dataset";
-import { accuracy, cacheTeacherOutputs, predictLogits } from "../distill/teachers";
+import { accuracy, predictLogits } from "../distill/teachers";
+import { teacherLogits } from "./teacher-logits-cache";
 import { loadModel, modelSha256, saveModel } from "../models/io";
 import "../models/conv"; // registers the conv layers for deserialisation
 import { EpochRecord, TrainHooks, train } from "../train/trainer";
@@ -126,8 +128,12 @@ async function tryLoad(entry: string, cfp: string, dfp: string, testT: Tensors):
   return { model, meta };
 }
 
-function wrap(model: tf.LayersModel, meta: TeacherMeta, data: TeacherRequest["data"], source: "cache" | "trained", reason: string | null, dir: string): CachedTeacher {
-  const outputs = cacheTeacherOutputs(model, data.trainT.x, data.testT.x);
+function wrap(model: tf.LayersModel, meta: TeacherMeta, data: TeacherRequest["data"], source: "cache" | "trained", reason: string | null, dir: string, log: (l: string) => void): CachedTeacher {
+  const t0 = performance.now();
+  const lg = teacherLogits(dir, { dataFingerprint: meta.dataFingerprint, modelSha256: meta.modelSha256, backend: tf.getBackend() }, model, data.trainT.x, data.testT.x);
+  const outputs = lg.outputs;
+  const secs = ((performance.now() - t0) / 1000).toFixed(1);
+  log(lg.source === "cache" ? `[teacher ${meta.key}] logits on ${data.trainT.x.shape[0]} + ${data.testT.x.shape[0]} rows read from ${path.join(dir, "logits")} (${secs} s)` : `[teacher ${meta.key}] logits computed and saved (${lg.reason}; ${secs} s)`);
   return {
     model,
     arch: meta.arch,
@@ -158,7 +164,7 @@ export async function getTeacher(req: TeacherRequest): Promise<CachedTeacher> {
     const got = await tryLoad(entry, cfp, dfp, req.data.testT);
     if ("model" in got) {
       log(`[teacher ${req.key}] reloaded from ${entry} (test accuracy ${(100 * got.meta.testAcc).toFixed(2)} %, trained in ${got.meta.trainSeconds.toFixed(0)} s on ${got.meta.savedAt}) — not retrained`);
-      return wrap(got.model, got.meta, req.data, "cache", null, entry);
+      return wrap(got.model, got.meta, req.data, "cache", null, entry, log);
     }
     reason = got.reason;
   }
@@ -184,5 +190,5 @@ export async function getTeacher(req: TeacherRequest): Promise<CachedTeacher> {
   };
   writeJsonAtomic(path.join(entry, "teacher.json"), meta);
   log(`[teacher ${req.key}] trained in ${trainSeconds.toFixed(1)} s, test accuracy ${(100 * meta.testAcc).toFixed(2)} %, saved to ${entry}`);
-  return wrap(model, meta, req.data, "trained", reason, entry);
+  return wrap(model, meta, req.data, "trained", reason, entry, log);
 }
