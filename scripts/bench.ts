@@ -23,6 +23,14 @@
  *      483 ids) with the embedding-bag kernels and with tfjs ops
  *      (scripts/bench-text.ts), at 4,096 × 8 and 16,384 × 16.
  *
+ *   g / h (scripts/bench-protocol.ts): a training step of notebook 07's large CNN
+ *      teacher at batch 64; one fit() epoch of a 784-128-10 student on 55,000 rows
+ *      from cached teacher logits.
+ *
+ *   PyTorch reference (scripts/bench-torch.ts, bench/torch_reference.py): cases
+ *      a, g and h measured with Debian's python3-torch on the CPU in the same run,
+ *      and a "<case>-vs-pytorch" line per tfjs line with ratioToPytorch.
+ *
  *   sweep-serial / sweep-pool / sweep-queue-1 / sweep-queue-2
  *      one 16-trial temperature sweep serially, through the local pool of
  *      worker threads and through the BullMQ queue with one and two worker
@@ -38,7 +46,8 @@
  * Env: BENCH_QUICK=1 for a ~30 s version (sweep: 40 instead of 100 epochs);
  * BENCH_BACKENDS=tensorflow,wasm,wasm-nofast,cpu,webgpu to pick configurations
  * (webgpu is not in the default list: DISTILL_WEBGPU_BACKEND picks Dawn's
- * backend); BENCH_CASES=a,b,c,d,e,f,sweep to pick cases (default all);
+ * backend); BENCH_CASES=a,b,c,d,e,f,g,h,sweep to pick cases (default all);
+ * BENCH_TORCH=0 to leave out the PyTorch reference, BENCH_TORCH_THREADS its threads;
  * BENCH_WORKERS for the pool sweep, BENCH_SWEEP_SEEDS (default 4) for its size.
  */
 import { spawn } from "child_process";
@@ -49,6 +58,8 @@ import { crossEntropy, distillationLoss } from "../src/distill/losses";
 import { cacheTeacherOutputs } from "../src/distill/teachers";
 import { sweepCases } from "./bench-sweep";
 import { textCases } from "./bench-text";
+import { cnnStepCase, studentEpochCase } from "./bench-protocol";
+import { BenchLine, ratioLines, runTorchReference } from "./bench-torch";
 import { buildMlp } from "../src/models/mlp";
 import { train } from "../src/train/trainer";
 import { wasmKernelsInfo } from "../src/wasm-kernels";
@@ -56,7 +67,9 @@ import { webGpuInfo } from "../src/webgpu";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 
-const ALL_CASES = ["a", "b", "c", "d", "e", "f", "sweep"];
+const ALL_CASES = ["a", "b", "c", "d", "e", "f", "g", "h", "sweep"];
+/** The cases bench/torch_reference.py also measures. */
+const TORCH_CASES = ["a", "g", "h"];
 const CASES = new Set((process.env.BENCH_CASES ?? "").split(",").map((s) => s.trim()).filter(Boolean));
 if (CASES.size === 0) ALL_CASES.forEach((c) => CASES.add(c));
 for (const c of CASES) if (!ALL_CASES.includes(c)) throw new Error(`BENCH_CASES must name some of ${ALL_CASES.join(", ")}; got "${c}"`);
@@ -88,18 +101,36 @@ async function runParent(): Promise<void> {
   const configs = wanted.length ? CONFIGS.filter((c) => wanted.includes(c.label)) : CONFIGS.filter((c) => !c.optIn);
   if (!configs.length) throw new Error(`BENCH_BACKENDS must name some of ${CONFIGS.map((c) => c.label).join(", ")}`);
   const t0 = performance.now();
+  const lines: BenchLine[] = [];
   for (const c of configs) {
     progress(`${c.label}: starting`);
     const code = await new Promise<number>((resolve, reject) => {
       const child = spawn(process.execPath, [...process.execArgv, __filename, "--child"], {
         env: { ...process.env, ...c.env, DISTILL_BACKEND: c.backend, BENCH_CHILD_LABEL: c.label },
-        stdio: ["ignore", "inherit", "inherit"],
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      let buf = "";
+      child.stdout.on("data", (b: Buffer) => {
+        process.stdout.write(b);
+        buf += b.toString("utf8");
+        let nl: number;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          const line = buf.slice(0, nl).trim();
+          buf = buf.slice(nl + 1);
+          if (line.startsWith("{")) lines.push(JSON.parse(line) as BenchLine);
+        }
       });
       child.on("error", reject);
       child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
     });
     if (code === SKIP_EXIT) progress(`${c.label}: skipped (backend not available)`);
     else if (code !== 0) progress(`${c.label}: child exited with code ${code}`);
+  }
+  const torchCases = TORCH_CASES.filter((c) => CASES.has(c));
+  if (torchCases.length && process.env.BENCH_TORCH !== "0") {
+    progress("pytorch reference: starting");
+    const torch = await runTorchReference(torchCases);
+    for (const l of [...torch, ...ratioLines(lines, torch)]) process.stdout.write(JSON.stringify(l) + "\n");
   }
   progress(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
@@ -328,6 +359,10 @@ async function runChild(): Promise<void> {
       d.y.dispose();
     }
   });
+
+  // (g) the large CNN teacher's training step, (h) a student epoch at notebook 07's scale (scripts/bench-protocol.ts)
+  await runCase(["g"], "g-cnn32-64-128-train-b64", () => cnnStepCase(emit, timeIt, trainStep, big));
+  await runCase(["h"], "h-student-epoch-55000-cached-kd", () => studentEpochCase(emit, timeIt, QUICK));
 
   // (f) the n-gram-bag text student's step, kernels vs tfjs ops (scripts/bench-text.ts)
   await runCase(["f"], "f-ngram-bag-step", () => textCases(emit, timeIt, small));
