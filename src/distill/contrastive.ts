@@ -54,13 +54,17 @@ export function createCrdHeads(studentDim: number, teacherDim: number, dim: numb
   if (!(Number.isFinite(tau) && tau > 0)) throw new Error(`crd: tau must be a finite number > 0; got ${tau}`);
   const student = createAdapter("dense", studentDim, dim, deriveSeed(seed, "crd", "student"));
   const teacher = createAdapter("dense", teacherDim, dim, deriveSeed(seed, "crd", "teacher"));
+  const embed = (sf: tf.Tensor, tfeat: tf.Tensor) => ({ s: l2Normalize(student.apply(flatRows(sf)) as tf.Tensor2D), t: l2Normalize(teacher.apply(flatRows(tfeat)) as tf.Tensor2D) });
   return {
     student,
     teacher,
     variables: [...student.variables, ...teacher.variables],
-    embed: (sf, tfeat) => ({ s: l2Normalize(student.apply(flatRows(sf)) as tf.Tensor2D), t: l2Normalize(teacher.apply(flatRows(tfeat)) as tf.Tensor2D) }),
+    embed,
     loss: (sf, tfeat) =>
-      tf.tidy(() => infoNce(l2Normalize(student.apply(flatRows(sf)) as tf.Tensor2D), l2Normalize(teacher.apply(flatRows(tfeat)) as tf.Tensor2D), tau, symmetric)),
+      tf.tidy(() => {
+        const e = embed(sf, tfeat);
+        return infoNce(e.s, e.t, tau, symmetric);
+      }),
     dispose() {
       student.dispose();
       teacher.dispose();

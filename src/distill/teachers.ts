@@ -36,9 +36,8 @@ export interface TeacherOutputs {
   dispose(): void;
 }
 
-export function cacheTeacherOutputs(teacher: tf.LayersModel, trainX: tf.Tensor2D, testX: tf.Tensor2D): TeacherOutputs {
-  const train = predictLogits(teacher, trainX);
-  const test = predictLogits(teacher, testX);
+/** Owns the two logits tensors (disposing it disposes both). */
+export function teacherOutputs(train: tf.Tensor2D, test: tf.Tensor2D): TeacherOutputs {
   return {
     train,
     test,
@@ -47,4 +46,8 @@ export function cacheTeacherOutputs(teacher: tf.LayersModel, trainX: tf.Tensor2D
       test.dispose();
     },
   };
+}
+
+export function cacheTeacherOutputs(teacher: tf.LayersModel, trainX: tf.Tensor2D, testX: tf.Tensor2D): TeacherOutputs {
+  return teacherOutputs(predictLogits(teacher, trainX), predictLogits(teacher, testX));
 }

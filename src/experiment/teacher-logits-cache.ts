@@ -13,7 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { writeFileAtomic, writeJsonAtomic } from "../atomic";
-import { TeacherOutputs, cacheTeacherOutputs } from "../distill/teachers";
+import { TeacherOutputs, cacheTeacherOutputs, teacherOutputs } from "../distill/teachers";
 
 export interface LogitsKey {
   dataFingerprint: string;
@@ -69,23 +69,12 @@ function tryRead(dir: string, key: LogitsKey, trainRows: number, testRows: numbe
   return { train, test, classes: meta.train.classes };
 }
 
-function outputsOf(train: tf.Tensor2D, test: tf.Tensor2D): TeacherOutputs {
-  return {
-    train,
-    test,
-    dispose() {
-      train.dispose();
-      test.dispose();
-    },
-  };
-}
-
 /** The teacher's logits on trainX and testX: read from `<entry>/logits` when valid, else computed and saved there. */
 export function teacherLogits(entry: string, key: LogitsKey, model: tf.LayersModel, trainX: tf.Tensor2D, testX: tf.Tensor2D): { outputs: TeacherOutputs; source: "cache" | "computed"; reason: string | null } {
   const dir = path.join(entry, "logits");
   const got = tryRead(dir, key, trainX.shape[0], testX.shape[0]);
   if (typeof got !== "string") {
-    return { outputs: outputsOf(tf.tensor2d(got.train, [trainX.shape[0], got.classes]), tf.tensor2d(got.test, [testX.shape[0], got.classes])), source: "cache", reason: null };
+    return { outputs: teacherOutputs(tf.tensor2d(got.train, [trainX.shape[0], got.classes]), tf.tensor2d(got.test, [testX.shape[0], got.classes])), source: "cache", reason: null };
   }
   const outputs = cacheTeacherOutputs(model, trainX, testX);
   const part = (t: tf.Tensor2D, name: "train" | "test"): LogitsFile => {

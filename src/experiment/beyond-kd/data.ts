@@ -8,7 +8,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { labelledFraction } from "../../data/split";
 import { predictLogits } from "../../distill/teachers";
-import { multiOutputModel } from "../../models/probe";
+import { layersFeatureModel } from "../../models/probe";
+import { flatRows } from "../../distill/contrastive";
+import { forwardAll } from "../../train/trainable";
 import { FashionConfig, FashionData, buildFashionTeacher, fashionTeachers, teacherKey, teacherSpec } from "../fashion";
 import { CachedTeacher, getTeacher } from "../teacher-cache";
 import type { FashionBeyondKdExperiment } from "../schema/fashion-beyond-kd";
@@ -46,17 +48,11 @@ export interface BeyondKdTeacher {
 
 const f32 = (t: tf.Tensor) => Float32Array.from(t.dataSync() as Float32Array);
 
-/** The named layer's output on x, in batches (the teacher's embedding for CRD). */
+/** The named layer's output on x, in batches, one row per input (the teacher's embedding for CRD). */
 export function layerOutputs(model: tf.LayersModel, layer: string, x: tf.Tensor2D, batchSize = 1024): tf.Tensor2D {
-  const probe = multiOutputModel(model, [layer]);
-  return tf.tidy(() => {
-    const parts: tf.Tensor[] = [];
-    for (let s = 0; s < x.shape[0]; s += batchSize) {
-      const outs = probe.predict(x.slice([s, 0], [Math.min(batchSize, x.shape[0] - s), x.shape[1]])) as tf.Tensor[];
-      parts.push(outs[1]);
-    }
-    return tf.reshape(tf.concat(parts, 0), [x.shape[0], -1]) as tf.Tensor2D;
-  });
+  // Not disposed: layersFeatureModel's dispose would dispose the caller's model.
+  const view = layersFeatureModel(model, [layer]);
+  return tf.tidy(() => flatRows(forwardAll(view, x, (o) => [o.features[layer]], batchSize)[0]));
 }
 
 /** The labelled subset: stratified, `fraction` of the fit rows, seeded. */
